@@ -3,7 +3,7 @@
 add_library(slm_options INTERFACE)
 target_compile_options(slm_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Wunused
-  -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion -Wformat=2)
+  -Woverloaded-virtual -Wdouble-promotion -Wformat=2)
 if(SLM_WERROR)
   target_compile_options(slm_options INTERFACE -Werror)
 endif()

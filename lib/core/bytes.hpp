@@ -78,12 +78,18 @@ public:
     template <class T>
     void write(T v) {
         static_assert(std::is_trivially_copyable_v<T>);
-        const auto* p = reinterpret_cast<const std::uint8_t*>(&v);
-        buf_.insert(buf_.end(), p, p + sizeof(T));
+        const std::size_t at = buf_.size();
+        buf_.resize(at + sizeof(T));
+        std::memcpy(buf_.data() + at, &v, sizeof(T));
     }
-    void write_bytes(Bytes b) { buf_.insert(buf_.end(), b.begin(), b.end()); }
+    void write_bytes(Bytes b) {
+        if (b.empty()) return;
+        const std::size_t at = buf_.size();
+        buf_.resize(at + b.size());
+        std::memcpy(buf_.data() + at, b.data(), b.size());
+    }
     void write_bytes(std::string_view s) {
-        buf_.insert(buf_.end(), s.begin(), s.end());
+        write_bytes(Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
     }
     void pad_to(std::size_t alignment) {
         while (buf_.size() % alignment != 0) buf_.push_back(0);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/bytes.hpp"
+#include "core/progress.hpp"
 #include "core/result.hpp"
 #include "format/layout.hpp"
 #include "format/tokenizer_section.hpp"
@@ -61,6 +62,7 @@ private:
 Result<SlmView> parse_slm(Bytes file, std::string_view where, const ReadOptions& options = {});
 
 // XXH64 of the file with bytes 100..107 treated as zero. Requires size >= 108.
-std::uint64_t compute_checksum(Bytes file);
+// Reports progress (stage "checksum", bytes) when a callback is given.
+std::uint64_t compute_checksum(Bytes file, const ProgressFn& progress = {});
 
 }  // namespace slm::format

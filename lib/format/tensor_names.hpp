@@ -31,6 +31,10 @@ struct TensorSpec {
 //   output.weight                   (dim, vocab)  absent when tied
 std::vector<TensorSpec> required_tensors(const ModelConfig& config);
 
+// required_tensors(config).size(), computed without building the list (the
+// reader checks it against tensor_count before trusting n_layers).
+std::uint64_t required_tensor_count(const ModelConfig& config);
+
 std::string layer_tensor_name(std::uint32_t layer, const char* suffix);
 
 }  // namespace slm::format

@@ -1,0 +1,180 @@
+// slmctl run MODEL.slm [-p PROMPT | -f FILE]: generate text with the native
+// runtime. The container is verified (structure, and the checksum unless
+// --no-verify) before any weight is read; text streams to stdout as it is
+// produced, statistics go to stderr, --json prints one object at the end.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "commands.hpp"
+#include "core/hash.hpp"
+#include "core/io.hpp"
+#include "format/slm_file.hpp"
+#include "output.hpp"
+#include "quant/kernels.hpp"
+#include "runtime/generate.hpp"
+#include "runtime/model.hpp"
+#include "tokenizer/tokenizer.hpp"
+
+namespace slmctl {
+namespace {
+
+struct RunArgs {
+    std::string model;
+    std::string prompt;
+    std::string prompt_file;
+    std::uint32_t max_tokens = 64;
+    slm::runtime::SamplerOptions sampling;  // default temperature 0: greedy
+    unsigned threads = 1;
+    bool no_verify = false;
+    bool json = false;
+    std::string kernel = "auto";
+    std::string dump_logits;
+};
+
+std::uint64_t peak_rss_bytes() {
+    rusage usage{};
+    if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+    return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+void write_stdout(const std::string& text) {
+    if (text.empty()) return;
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+int run_run(const RunArgs& a) {
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+
+    if (auto st = slm::quant::select_kernels(a.kernel); !st) return report_error(st.error());
+    std::string prompt = a.prompt;
+    if (!a.prompt_file.empty()) {
+        auto text = slm::read_text_file(a.prompt_file);
+        if (!text) return report_error(text.error());
+        prompt = std::move(*text);
+    }
+
+    slm::format::ReadOptions read_options;
+    read_options.verify_checksum = !a.no_verify;
+    auto file = slm::format::SlmFile::open(a.model, read_options);
+    if (!file) return report_error(file.error());
+    const slm::format::SlmView& view = file->view();
+    auto tokenizer = slm::tokenizer::Tokenizer::create(view.tokenizer());
+    if (!tokenizer) return report_error(tokenizer.error());
+    auto model = slm::runtime::Model::create(view);
+    if (!model) return report_error(model.error());
+    const double open_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+
+    const std::vector<std::uint32_t> prompt_ids = tokenizer->encode(prompt, tokenizer->add_bos_default());
+
+    slm::runtime::GenerateOptions options;
+    options.max_tokens = a.max_tokens;
+    options.sampling = a.sampling;
+    options.threads = a.threads;
+    std::vector<float> dumped;
+    if (!a.dump_logits.empty()) {
+        options.on_logits = [&dumped](std::uint32_t, std::span<const float> logits) {
+            dumped.insert(dumped.end(), logits.begin(), logits.end());
+        };
+    }
+
+    slm::tokenizer::StreamDecoder decoder(*tokenizer);
+    std::string text;  // everything decoded, for --json
+    auto on_token = [&](std::uint32_t id) {
+        std::string piece = decoder.push(id);
+        if (a.json) text += piece;
+        else write_stdout(piece);
+        return true;
+    };
+    auto result = slm::runtime::generate(*model, *tokenizer, prompt_ids, options, on_token);
+    if (!result) return report_error(result.error());
+    const std::string rest = decoder.finish();
+    if (a.json) text += rest;
+    else write_stdout(rest);
+
+    if (!a.dump_logits.empty()) {
+        const slm::Bytes bytes(reinterpret_cast<const std::uint8_t*>(dumped.data()), dumped.size() * sizeof(float));
+        if (auto st = slm::write_file_atomic(a.dump_logits, bytes); !st) return report_error(st.error());
+    }
+
+    const slm::runtime::Timings& t = result->timings;
+    const double load_ms = open_ms + t.load_ms;
+    const std::string stop(slm::runtime::stop_reason_name(result->stop_reason));
+    if (a.json) {
+        nlohmann::json out;
+        out["model"] = a.model;
+        out["artifact_digest"] = slm::sha256_ref(file->bytes());
+        out["prompt_tokens"] = prompt_ids;
+        out["generated_tokens"] = result->tokens;
+        out["text"] = text;
+        out["stop_reason"] = stop;
+        out["load_ms"] = load_ms;
+        out["prefill_ms"] = t.prefill_ms;
+        out["decode_ms"] = t.decode_ms;
+        out["prefill_tok_s"] = t.prefill_tok_s;
+        out["decode_tok_s"] = t.decode_tok_s;
+        out["peak_rss_bytes"] = peak_rss_bytes();
+        out["threads"] = result->threads;
+        out["kernel"] = std::string(slm::quant::kernel_name());
+        out["checksum_verified"] = view.checksum_verified();
+        out["sampling"] = {{"temperature", a.sampling.temperature}, {"top_k", a.sampling.top_k},
+                           {"top_p", a.sampling.top_p},       {"repeat_penalty", a.sampling.repeat_penalty},
+                           {"repeat_last_n", a.sampling.repeat_last_n}, {"seed", a.sampling.seed}};
+        print_json(out);
+    } else {
+        if (::isatty(STDOUT_FILENO) == 1) write_stdout("\n");
+        note("slmctl: {} prompt + {} generated tokens, stop: {}; load {:.1f} ms, prefill {:.1f} tok/s, "
+             "decode {:.1f} tok/s; {} thread{}, {} kernels\n",
+             prompt_ids.size(), result->tokens.size(), stop, load_ms, t.prefill_tok_s, t.decode_tok_s,
+             result->threads, result->threads == 1 ? "" : "s", slm::quant::kernel_name());
+    }
+    return 0;
+}
+
+}  // namespace
+
+void register_run(CLI::App& app, Context& ctx) {
+    auto args = std::make_shared<RunArgs>();
+    auto* cmd = app.add_subcommand("run", "Generate text from a prompt with the native runtime");
+    cmd->add_option("model", args->model, "The .slm model file")->required();
+    auto* prompt = cmd->add_option("-p,--prompt", args->prompt, "Prompt text (default: empty, i.e. just BOS)");
+    cmd->add_option("-f,--file", args->prompt_file, "Read the prompt from a file")->excludes(prompt);
+    cmd->add_option("-n,--max-tokens", args->max_tokens, "Tokens to generate at most")
+        ->capture_default_str();
+    cmd->add_option("--seed", args->sampling.seed, "Seed of the sampler's random generator")->capture_default_str();
+    cmd->add_option("--temp", args->sampling.temperature, "Temperature; 0 picks the most likely token (greedy)")
+        ->capture_default_str();
+    cmd->add_option("--top-k", args->sampling.top_k, "Keep the K most likely tokens (0: off)")->capture_default_str();
+    cmd->add_option("--top-p", args->sampling.top_p, "Keep the smallest set of tokens with this mass (1: off)")
+        ->capture_default_str();
+    cmd->add_option("--repeat-penalty", args->sampling.repeat_penalty,
+                    "Penalise tokens seen in the last --repeat-last-n (1: off)")
+        ->capture_default_str();
+    cmd->add_option("--repeat-last-n", args->sampling.repeat_last_n, "How many recent tokens the penalty covers")
+        ->capture_default_str();
+    cmd->add_option("--threads", args->threads, "Threads (0: one per hardware thread); output does not depend on it")
+        ->capture_default_str();
+    cmd->add_flag("--no-verify", args->no_verify, "Skip the whole-file checksum (the structure is always checked)");
+    cmd->add_flag("--json", args->json, "Print one JSON object at the end instead of streaming text");
+    cmd->add_option("--kernel", args->kernel, "Matvec kernels")
+        ->check(CLI::IsMember({"auto", "scalar", "avx2", "avx512"}))
+        ->capture_default_str();
+    cmd->add_option("--dump-logits", args->dump_logits,
+                    "Diagnostics: write every step's logits (prompt positions included) to FILE as raw "
+                    "little-endian f32, vocab_size values per step");
+    cmd->footer(
+        "Sampling: greedy by default (--temp 0); with --temp > 0 the order is repeat penalty, temperature,\n"
+        "top-k, top-p, then a seeded draw, so the same seed gives the same text.\n"
+        "Exit codes: 0 ok; 2 usage (bad option values); 3 invalid or corrupt model, prompt too long;\n"
+        "4 unsupported model; 5 file not found.");
+    cmd->callback([args, &ctx] { ctx.exit_code = run_run(*args); });
+}
+
+}  // namespace slmctl

@@ -1,0 +1,28 @@
+// Every subcommand registers itself on the root app. A command's callback
+// stores its exit code in the shared context; main() returns it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace slmctl {
+
+struct Context {
+    int exit_code = 0;
+};
+
+using RegisterFn = void (*)(CLI::App& app, Context& ctx);
+
+void register_pack(CLI::App& app, Context& ctx);
+void register_verify(CLI::App& app, Context& ctx);
+void register_inspect(CLI::App& app, Context& ctx);
+void register_run(CLI::App& app, Context& ctx);
+
+// In the order `slmctl --help` lists them.
+inline constexpr RegisterFn k_commands[] = {
+    register_pack,
+    register_verify,
+    register_inspect,
+    register_run,
+};
+
+}  // namespace slmctl

@@ -1,0 +1,96 @@
+// Run-time selection of the kernel set (see kernels.hpp).
+#include "quant/kernels.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+#include "quant/kernels_x86.hpp"
+
+namespace slm::quant {
+
+namespace {
+
+constexpr KernelSet k_scalar{"scalar", dot_f32_ref, dot_q8_0_ref, dot_q4_0_ref};
+
+#if defined(__x86_64__)
+constexpr KernelSet k_avx2{"avx2", dot_f32_avx2, dot_q8_0_avx2, dot_q4_0_avx2};
+constexpr KernelSet k_avx512{"avx512", dot_f32_avx512, dot_q8_0_avx512, dot_q4_0_avx512};
+
+bool cpu_has_avx2() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+// GCC's and clang's checks include the OS (XCR0) enabling the ZMM state.
+bool cpu_has_avx512() { return cpu_has_avx2() && __builtin_cpu_supports("avx512f"); }
+#endif
+
+// Best first.
+std::vector<const KernelSet*> supported_best_first() {
+    std::vector<const KernelSet*> sets;
+#if defined(__x86_64__)
+    if (cpu_has_avx512()) sets.push_back(&k_avx512);
+    if (cpu_has_avx2()) sets.push_back(&k_avx2);
+#endif
+    sets.push_back(&k_scalar);
+    return sets;
+}
+
+const KernelSet* initial_set() {
+    const char* env = std::getenv("SLM_KERNEL");
+    const KernelSet* set = env != nullptr ? find_kernel_set(env) : nullptr;
+    return set != nullptr ? set : find_kernel_set("auto");
+}
+
+std::atomic<const KernelSet*> g_active{nullptr};
+
+}  // namespace
+
+const KernelSet& active_kernels() {
+    const KernelSet* set = g_active.load(std::memory_order_acquire);
+    if (set == nullptr) {
+        // Racing first calls compute the same answer; one of them stores it.
+        const KernelSet* expected = nullptr;
+        set = initial_set();
+        if (!g_active.compare_exchange_strong(expected, set, std::memory_order_acq_rel)) {
+            set = expected;
+        }
+    }
+    return *set;
+}
+
+std::string_view kernel_name() { return active_kernels().name; }
+
+const KernelSet* find_kernel_set(std::string_view name) {
+    const auto sets = supported_best_first();
+    if (name == "auto") return sets.front();
+    for (const KernelSet* set : sets) {
+        if (set->name == name) return set;
+    }
+    return nullptr;
+}
+
+std::vector<const KernelSet*> supported_kernel_sets() {
+    auto sets = supported_best_first();
+    return {sets.rbegin(), sets.rend()};
+}
+
+Status select_kernels(std::string_view name) {
+    const KernelSet* set = find_kernel_set(name);
+    if (set == nullptr) {
+        std::string available;
+        for (const KernelSet* s : supported_kernel_sets()) {
+            available += available.empty() ? "" : ", ";
+            available += s->name;
+        }
+        return make_error(ErrorCode::usage, "quant.kernel_unavailable",
+                          "kernel set '" + std::string(name) +
+                              "' is not available on this build/CPU (available: auto, " +
+                              available + ")");
+    }
+    g_active.store(set, std::memory_order_release);
+    return {};
+}
+
+}  // namespace slm::quant

@@ -1,0 +1,167 @@
+// AVX2 + FMA dot kernels. Weights are widened int8 -> int32 -> f32 eight at a
+// time and multiplied into f32 partial sums; each block's partial sum is then
+// scaled once (acc += block_sum * d). Two accumulators alternate between
+// blocks so consecutive blocks do not wait on each other's FMA latency.
+#include "quant/kernels_x86.hpp"
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include "quant/kernels.hpp"
+
+#define SLM_TARGET_AVX2 __attribute__((target("avx2,fma")))
+
+namespace slm::quant {
+
+namespace {
+
+SLM_TARGET_AVX2 inline float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// The low 8 int8 lanes of v as 8 floats.
+SLM_TARGET_AVX2 inline __m256 low8_to_ps(__m128i v) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v));
+}
+
+SLM_TARGET_AVX2 inline __m256 load8_i8_ps(const std::int8_t* p) {
+    return low8_to_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+}
+
+// sum over one 32-element q8_0 block of q[j] * x[j], as 8 lanes.
+SLM_TARGET_AVX2 inline __m256 block32_q8(const std::int8_t* q, const float* x) {
+    __m256 s0 = _mm256_mul_ps(load8_i8_ps(q), _mm256_loadu_ps(x));
+    __m256 s1 = _mm256_mul_ps(load8_i8_ps(q + 16), _mm256_loadu_ps(x + 16));
+    s0 = _mm256_fmadd_ps(load8_i8_ps(q + 8), _mm256_loadu_ps(x + 8), s0);
+    s1 = _mm256_fmadd_ps(load8_i8_ps(q + 24), _mm256_loadu_ps(x + 24), s1);
+    return _mm256_add_ps(s0, s1);
+}
+
+// Splits 16 packed bytes into the signed low-nibble and high-nibble values.
+SLM_TARGET_AVX2 inline void unpack_nibbles(__m128i bytes, __m128i& lo, __m128i& hi) {
+    const __m128i mask = _mm_set1_epi8(0x0F);
+    const __m128i eight = _mm_set1_epi8(8);
+    lo = _mm_sub_epi8(_mm_and_si128(bytes, mask), eight);
+    hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(bytes, 4), mask), eight);
+}
+
+// 16 bytes of a q4_0 block: elements lo_x[0..16) from the low nibbles and
+// hi_x[0..16) from the high nibbles; returns the products summed into 8 lanes.
+SLM_TARGET_AVX2 inline __m256 chunk16_q4(const std::uint8_t* p, const float* lo_x,
+                                         const float* hi_x) {
+    __m128i lo, hi;
+    unpack_nibbles(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), lo, hi);
+    __m256 s0 = _mm256_mul_ps(low8_to_ps(lo), _mm256_loadu_ps(lo_x));
+    __m256 s1 = _mm256_mul_ps(low8_to_ps(hi), _mm256_loadu_ps(hi_x));
+    s0 = _mm256_fmadd_ps(low8_to_ps(_mm_unpackhi_epi64(lo, lo)), _mm256_loadu_ps(lo_x + 8), s0);
+    s1 = _mm256_fmadd_ps(low8_to_ps(_mm_unpackhi_epi64(hi, hi)), _mm256_loadu_ps(hi_x + 8), s1);
+    return _mm256_add_ps(s0, s1);
+}
+
+// 8 bytes of a q4_0 block (for block sizes that are multiples of 16 only).
+SLM_TARGET_AVX2 inline __m256 chunk8_q4(const std::uint8_t* p, const float* lo_x,
+                                        const float* hi_x) {
+    __m128i lo, hi;
+    unpack_nibbles(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)), lo, hi);
+    const __m256 s = _mm256_mul_ps(low8_to_ps(lo), _mm256_loadu_ps(lo_x));
+    return _mm256_fmadd_ps(low8_to_ps(hi), _mm256_loadu_ps(hi_x), s);
+}
+
+}  // namespace
+
+SLM_TARGET_AVX2 float dot_f32_avx2(const float* w, const float* x, std::size_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    std::size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+    }
+    float sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; ++i) sum += w[i] * x[i];
+    return sum;
+}
+
+SLM_TARGET_AVX2 float dot_q8_0_avx2(const std::int8_t* values, const float* scales,
+                                    std::size_t block_size, const float* x, std::size_t n) {
+    if (block_size % 8 != 0) return dot_q8_0_ref(values, scales, block_size, x, n);
+    const std::size_t nb = n / block_size;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    if (block_size == 32) {
+        std::size_t b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            const std::size_t o = b * 32;
+            acc0 = _mm256_fmadd_ps(block32_q8(values + o, x + o), _mm256_set1_ps(scales[b]), acc0);
+            acc1 = _mm256_fmadd_ps(block32_q8(values + o + 32, x + o + 32),
+                                   _mm256_set1_ps(scales[b + 1]), acc1);
+        }
+        if (b < nb) {
+            acc0 = _mm256_fmadd_ps(block32_q8(values + b * 32, x + b * 32),
+                                   _mm256_set1_ps(scales[b]), acc0);
+        }
+    } else {
+        for (std::size_t b = 0; b < nb; ++b) {
+            const std::int8_t* q = values + b * block_size;
+            const float* xb = x + b * block_size;
+            __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+            std::size_t j = 0;
+            for (; j + 16 <= block_size; j += 16) {
+                s0 = _mm256_fmadd_ps(load8_i8_ps(q + j), _mm256_loadu_ps(xb + j), s0);
+                s1 = _mm256_fmadd_ps(load8_i8_ps(q + j + 8), _mm256_loadu_ps(xb + j + 8), s1);
+            }
+            if (j < block_size) s0 = _mm256_fmadd_ps(load8_i8_ps(q + j), _mm256_loadu_ps(xb + j), s0);
+            acc0 = _mm256_fmadd_ps(_mm256_add_ps(s0, s1), _mm256_set1_ps(scales[b]), acc0);
+        }
+    }
+    return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+SLM_TARGET_AVX2 float dot_q4_0_avx2(const std::uint8_t* packed, const float* scales,
+                                    std::size_t block_size, const float* x, std::size_t n) {
+    if (block_size % 16 != 0) return dot_q4_0_ref(packed, scales, block_size, x, n);
+    const std::size_t nb = n / block_size;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    if (block_size == 32) {
+        std::size_t b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            const std::uint8_t* p = packed + b * 16;
+            const float* xb = x + b * 32;
+            acc0 = _mm256_fmadd_ps(chunk16_q4(p, xb, xb + 16), _mm256_set1_ps(scales[b]), acc0);
+            acc1 = _mm256_fmadd_ps(chunk16_q4(p + 16, xb + 32, xb + 48),
+                                   _mm256_set1_ps(scales[b + 1]), acc1);
+        }
+        if (b < nb) {
+            const float* xb = x + b * 32;
+            acc0 = _mm256_fmadd_ps(chunk16_q4(packed + b * 16, xb, xb + 16),
+                                   _mm256_set1_ps(scales[b]), acc0);
+        }
+    } else {
+        const std::size_t half = block_size / 2;
+        for (std::size_t b = 0; b < nb; ++b) {
+            const std::uint8_t* p = packed + b * half;
+            const float* lo_x = x + b * block_size;
+            const float* hi_x = lo_x + half;
+            __m256 s = _mm256_setzero_ps();
+            std::size_t j = 0;
+            for (; j + 16 <= half; j += 16) {
+                s = _mm256_add_ps(s, chunk16_q4(p + j, lo_x + j, hi_x + j));
+            }
+            if (j < half) s = _mm256_add_ps(s, chunk8_q4(p + j, lo_x + j, hi_x + j));
+            acc0 = _mm256_fmadd_ps(s, _mm256_set1_ps(scales[b]), acc0);
+        }
+    }
+    return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+}  // namespace slm::quant
+
+#endif  // __x86_64__

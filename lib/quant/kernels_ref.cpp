@@ -1,0 +1,60 @@
+// Scalar reference kernels. They are also the production path where no SIMD
+// set applies (WASM, other CPUs), so they keep several independent partial
+// sums: that shortens the f32 rounding chain and lets compilers vectorise.
+#include "quant/kernels.hpp"
+
+namespace slm::quant {
+
+float dot_f32_ref(const float* w, const float* x, std::size_t n) {
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        for (std::size_t k = 0; k < 4; ++k) acc[k] += w[i + k] * x[i + k];
+    }
+    for (; i < n; ++i) acc[0] += w[i] * x[i];
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
+float dot_q8_0_ref(const std::int8_t* values, const float* scales, std::size_t block_size,
+                   const float* x, std::size_t n) {
+    float total = 0.0f;
+    for (std::size_t b = 0; b < n / block_size; ++b) {
+        const std::int8_t* q = values + b * block_size;
+        const float* xb = x + b * block_size;
+        float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        std::size_t j = 0;
+        for (; j + 4 <= block_size; j += 4) {
+            for (std::size_t k = 0; k < 4; ++k) acc[k] += static_cast<float>(q[j + k]) * xb[j + k];
+        }
+        for (; j < block_size; ++j) acc[0] += static_cast<float>(q[j]) * xb[j];
+        total += ((acc[0] + acc[1]) + (acc[2] + acc[3])) * scales[b];
+    }
+    return total;
+}
+
+float dot_q4_0_ref(const std::uint8_t* packed, const float* scales, std::size_t block_size,
+                   const float* x, std::size_t n) {
+    const std::size_t half = block_size / 2;
+    float total = 0.0f;
+    for (std::size_t b = 0; b < n / block_size; ++b) {
+        const std::uint8_t* bytes = packed + b * half;
+        const float* lo_x = x + b * block_size;
+        const float* hi_x = lo_x + half;
+        float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        std::size_t j = 0;
+        for (; j + 2 <= half; j += 2) {
+            acc[0] += static_cast<float>((bytes[j] & 0x0F) - 8) * lo_x[j];
+            acc[1] += static_cast<float>((bytes[j] >> 4) - 8) * hi_x[j];
+            acc[2] += static_cast<float>((bytes[j + 1] & 0x0F) - 8) * lo_x[j + 1];
+            acc[3] += static_cast<float>((bytes[j + 1] >> 4) - 8) * hi_x[j + 1];
+        }
+        for (; j < half; ++j) {
+            acc[0] += static_cast<float>((bytes[j] & 0x0F) - 8) * lo_x[j];
+            acc[1] += static_cast<float>((bytes[j] >> 4) - 8) * hi_x[j];
+        }
+        total += ((acc[0] + acc[1]) + (acc[2] + acc[3])) * scales[b];
+    }
+    return total;
+}
+
+}  // namespace slm::quant

@@ -1,0 +1,162 @@
+#include "runtime/forward.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <string>
+
+#include "quant/matvec.hpp"
+#include "quant/thread_pool.hpp"
+
+namespace slm::runtime {
+
+namespace {
+
+// Below this many multiply-adds the attention of all heads runs on the
+// calling thread: waking workers would cost more than it saves.
+constexpr std::size_t k_min_parallel_attention = 16 * 1024;
+
+// Rotates pairs (2i, 2i+1) of each of `n_heads` heads of `v` by the angles
+// whose cos/sin the state holds for the current position.
+void rope(float* v, std::size_t n_heads, std::size_t head_dim, const float* cos_t, const float* sin_t) {
+    for (std::size_t h = 0; h < n_heads; ++h) {
+        float* head = v + h * head_dim;
+        for (std::size_t i = 0; i < head_dim / 2; ++i) {
+            const float x0 = head[2 * i];
+            const float x1 = head[2 * i + 1];
+            head[2 * i] = x0 * cos_t[i] - x1 * sin_t[i];
+            head[2 * i + 1] = x0 * sin_t[i] + x1 * cos_t[i];
+        }
+    }
+}
+
+// Causal attention for query heads [begin, end) of one layer:
+//   xb_h (head_dim,) = sum_t softmax_t(q_h . k_t / sqrt(head_dim)) v_t,  t = 0..pos
+struct AttendHeads {
+    const format::ModelConfig& c;
+    State& s;
+    const float* keys;    // this layer's cache: (context, kv_dim)
+    const float* values;  // (context, kv_dim)
+    std::size_t pos;
+
+    void operator()(std::size_t begin, std::size_t end) const {
+        const std::size_t hd = c.head_dim;
+        const std::size_t kv_dim = c.kv_dim();
+        const std::size_t group = c.n_heads / c.n_kv_heads;
+        const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+        for (std::size_t h = begin; h < end; ++h) {
+            const float* q = s.q.data() + h * hd;
+            const std::size_t kv_offset = (h / group) * hd;
+            float* att = s.att.data() + h * c.context_length;
+            for (std::size_t t = 0; t <= pos; ++t) {
+                const float* k = keys + t * kv_dim + kv_offset;
+                float score = 0.0f;
+                for (std::size_t i = 0; i < hd; ++i) score += q[i] * k[i];
+                att[t] = score * scale;
+            }
+            softmax(att, pos + 1);
+            float* out = s.xb.data() + h * hd;
+            std::fill(out, out + hd, 0.0f);
+            for (std::size_t t = 0; t <= pos; ++t) {
+                const float* v = values + t * kv_dim + kv_offset;
+                const float a = att[t];
+                for (std::size_t i = 0; i < hd; ++i) out[i] += a * v[i];
+            }
+        }
+    }
+};
+
+}  // namespace
+
+void rmsnorm(float* out, const float* x, const float* w, std::size_t n, float eps) {
+    double ss = 0.0;
+    for (std::size_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+    const auto inv = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + static_cast<double>(eps)));
+    for (std::size_t i = 0; i < n; ++i) out[i] = w[i] * (inv * x[i]);
+}
+
+void softmax(float* x, std::size_t n) {
+    const float max = *std::max_element(x, x + n);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        x[i] = std::exp(x[i] - max);
+        sum += static_cast<double>(x[i]);
+    }
+    const auto inv = static_cast<float>(1.0 / sum);
+    for (std::size_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+Result<std::span<const float>> forward(const Model& model, State& s, std::uint32_t token, std::uint32_t pos,
+                                       quant::ThreadPool* pool, Logits logits) {
+    const format::ModelConfig& c = model.config();
+    if (token >= c.vocab_size) {
+        return make_error(ErrorCode::invalid_input, "runtime.bad_token",
+                          "token id " + std::to_string(token) + " is outside the vocabulary (size " +
+                              std::to_string(c.vocab_size) + ")");
+    }
+    if (pos >= c.context_length) {
+        return make_error(ErrorCode::invalid_input, "runtime.context_full",
+                          "position " + std::to_string(pos) + " is beyond the context length " +
+                              std::to_string(c.context_length));
+    }
+    assert(s.key_cache.size() == std::size_t{c.n_layers} * c.context_length * c.kv_dim());
+
+    const std::size_t dim = c.dim();
+    const std::size_t kv_dim = c.kv_dim();
+    const std::size_t ffn = c.ffn_dim;
+    const std::size_t layer_stride = std::size_t{c.context_length} * kv_dim;
+
+    // cos/sin of pos * freq_i, computed in double once per step.
+    const std::vector<double>& freqs = model.rope_frequencies();
+    for (std::size_t i = 0; i < freqs.size(); ++i) {
+        const double angle = static_cast<double>(pos) * freqs[i];
+        s.rope_cos[i] = static_cast<float>(std::cos(angle));
+        s.rope_sin[i] = static_cast<float>(std::sin(angle));
+    }
+
+    model.embed(token, s.x.data());  // x (dim,) = tok_embeddings[token]
+
+    for (std::size_t l = 0; l < c.n_layers; ++l) {
+        const LayerWeights& w = model.layers()[l];
+        float* keys = s.key_cache.data() + l * layer_stride;
+        float* values = s.value_cache.data() + l * layer_stride;
+        float* k = keys + pos * kv_dim;  // this position's cache slots
+        float* v = values + pos * kv_dim;
+
+        // Attention block.
+        rmsnorm(s.xb.data(), s.x.data(), w.attention_norm, dim, c.rms_eps);
+        quant::matvec(s.q.data(), w.wq, s.xb.data(), dim, dim, pool);  // (dim, dim) @ (dim,) -> (dim,)
+        quant::matvec(k, w.wk, s.xb.data(), kv_dim, dim, pool);       // (kv_dim, dim) @ (dim,) -> (kv_dim,)
+        quant::matvec(v, w.wv, s.xb.data(), kv_dim, dim, pool);
+        rope(s.q.data(), c.n_heads, c.head_dim, s.rope_cos.data(), s.rope_sin.data());
+        rope(k, c.n_kv_heads, c.head_dim, s.rope_cos.data(), s.rope_sin.data());
+
+        const AttendHeads attend{c, s, keys, values, pos};
+        const std::size_t work = std::size_t{c.n_heads} * (pos + 1) * c.head_dim;
+        if (pool == nullptr || pool->size() == 1 || work < k_min_parallel_attention) {
+            attend(0, c.n_heads);
+        } else {
+            pool->parallel_for(c.n_heads, attend);
+        }
+        quant::matvec(s.xb2.data(), w.wo, s.xb.data(), dim, dim, pool);  // (dim, dim) @ (dim,)
+        for (std::size_t i = 0; i < dim; ++i) s.x[i] += s.xb2[i];
+
+        // Feed-forward block (SwiGLU).
+        rmsnorm(s.xb.data(), s.x.data(), w.ffn_norm, dim, c.rms_eps);
+        quant::matvec(s.hb.data(), w.w1, s.xb.data(), ffn, dim, pool);   // (ffn, dim) @ (dim,) -> (ffn,)
+        quant::matvec(s.hb2.data(), w.w3, s.xb.data(), ffn, dim, pool);  // (ffn, dim) @ (dim,) -> (ffn,)
+        for (std::size_t i = 0; i < ffn; ++i) {
+            const float g = s.hb[i];
+            s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
+        }
+        quant::matvec(s.xb2.data(), w.w2, s.hb.data(), dim, ffn, pool);  // (dim, ffn) @ (ffn,) -> (dim,)
+        for (std::size_t i = 0; i < dim; ++i) s.x[i] += s.xb2[i];
+    }
+
+    if (logits == Logits::skip) return std::span<const float>{};
+    rmsnorm(s.x.data(), s.x.data(), model.final_norm(), dim, c.rms_eps);
+    quant::matvec(s.logits.data(), model.output(), s.x.data(), c.vocab_size, dim, pool);  // (vocab, dim) @ (dim,)
+    return std::span<const float>(s.logits);
+}
+
+}  // namespace slm::runtime

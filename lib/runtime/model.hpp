@@ -1,0 +1,80 @@
+// The weights of a llama-style decoder as the forward pass sees them.
+//
+// A Model is built once from a validated SlmView and never changes, so any
+// number of sessions (and threads) may share it. Matrices are quant::WeightView
+// pointers into the container's bytes: nothing is copied or dequantized, and
+// the bytes the view was parsed from (normally a MappedFile) must outlive the
+// Model. Only derived vectors that are tiny next to the matrices are owned:
+// the RoPE frequencies and, if a file stores them quantized, the norm weights.
+//
+// Shapes (rows x row length; a row is dims[0] of the .slm tensor):
+//   token_embedding  (vocab, dim)               one row per token
+//   wq               (n_heads*head_dim, dim)
+//   wk, wv           (n_kv_heads*head_dim, dim)
+//   wo               (dim, n_heads*head_dim)
+//   w1, w3           (ffn, dim)                 gate, up
+//   w2               (dim, ffn)                 down
+//   output           (vocab, dim)               token_embedding when tied
+//   norms            (dim,) f32
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/result.hpp"
+#include "format/layout.hpp"
+#include "format/reader.hpp"
+#include "quant/matvec.hpp"
+
+namespace slm::runtime {
+
+struct LayerWeights {
+    const float* attention_norm = nullptr;  // (dim,)
+    quant::WeightView wq, wk, wv, wo;
+    const float* ffn_norm = nullptr;  // (dim,)
+    quant::WeightView w1, w2, w3;
+};
+
+class Model {
+public:
+    // Errors: ErrorCode::incompatible "runtime.unsupported_model" for a
+    // model_type other than llama or an odd head_dim (RoPE rotates pairs);
+    // ErrorCode::invalid_input "runtime.missing_tensor" / "runtime.bad_shape"
+    // if the view lacks a tensor or has an unexpected shape (the reader has
+    // already checked this; the runtime does not rely on it).
+    static Result<Model> create(const format::SlmView& view);
+
+    const format::ModelConfig& config() const { return config_; }
+    std::uint32_t dim() const { return config_.dim(); }
+    std::uint32_t kv_dim() const { return config_.kv_dim(); }
+
+    const quant::WeightView& token_embedding() const { return token_embedding_; }
+    const std::vector<LayerWeights>& layers() const { return layers_; }
+    const float* final_norm() const { return final_norm_; }
+    const quant::WeightView& output() const { return output_; }  // the embedding when tied
+
+    // theta^(-2i/head_dim) for i in [0, head_dim/2), in double precision.
+    const std::vector<double>& rope_frequencies() const { return rope_freqs_; }
+
+    // out[0, dim) = row `token` of the embedding, dequantized to f32.
+    // Requires token < vocab_size.
+    void embed(std::uint32_t token, float* out) const;
+
+    // Bytes of weight data the model points at (matrices and norms).
+    std::uint64_t weight_bytes() const { return weight_bytes_; }
+
+private:
+    Model() = default;
+
+    format::ModelConfig config_;
+    quant::WeightView token_embedding_;
+    std::vector<LayerWeights> layers_;
+    const float* final_norm_ = nullptr;
+    quant::WeightView output_;
+    std::vector<double> rope_freqs_;
+    // Norm weights stored quantized in the file, dequantized once (dim floats each).
+    std::vector<std::vector<float>> owned_norms_;
+    std::uint64_t weight_bytes_ = 0;
+};
+
+}  // namespace slm::runtime

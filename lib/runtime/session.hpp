@@ -1,0 +1,56 @@
+// A Session is one sequence being decoded against a shared Model: its State
+// (KV cache, activations), its thread pool and the next position to fill.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "core/result.hpp"
+#include "runtime/forward.hpp"
+#include "runtime/model.hpp"
+#include "runtime/state.hpp"
+
+namespace slm::quant {
+class ThreadPool;
+}
+
+namespace slm::runtime {
+
+struct SessionOptions {
+    // Threads for matvecs and attention, the caller included; 0 means one per
+    // hardware thread. Results are identical for every value.
+    unsigned threads = 1;
+};
+
+class Session {
+public:
+    // The model must outlive the session. Errors come from State::create().
+    static Result<Session> create(const Model& model, const SessionOptions& options = {});
+
+    Session(Session&&) noexcept;
+    Session& operator=(Session&&) noexcept;
+    ~Session();
+
+    // Feeds `token` at position() and advances it. Errors as runtime::forward();
+    // "runtime.context_full" once position() == context_length.
+    Result<std::span<const float>> feed(std::uint32_t token, Logits logits = Logits::compute);
+
+    // Forgets the sequence (the cache is overwritten as positions are refilled).
+    void reset() { pos_ = 0; }
+
+    std::uint32_t position() const { return pos_; }
+    unsigned threads() const;
+    const Model& model() const { return *model_; }
+    const State& state() const { return state_; }
+
+private:
+    Session(const Model& model, State state, std::unique_ptr<quant::ThreadPool> pool);
+
+    const Model* model_;
+    State state_;
+    std::unique_ptr<quant::ThreadPool> pool_;
+    std::uint32_t pos_ = 0;
+};
+
+}  // namespace slm::runtime

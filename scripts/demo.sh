@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The main job: installs what is missing, builds slmctl in Release and walks
+# through a release cycle on the bundled fixture models.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh release >/dev/null
+SLMCTL="$PWD/build/release/apps/slmctl/slmctl"
+OUT="$PWD/build/demo"
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ slmctl %s\n' "$*"; "$SLMCTL" "$@"; }
+
+step "1. pack: a YAML skill spec + safetensors weights -> .slm container + skill manifest"
+run pack fixtures/tiny/spec.yaml -o "$OUT/tiny.slm"
+
+step "2. verify: structure, checksum, digest vs manifest, release policy"
+cat > "$OUT/policy.yaml" <<'YAML'
+allowed_input_contracts: [text/v1]
+allowed_output_contracts: [text/v1]
+supported_backends: [cpu]
+memory_ceiling_bytes: 67108864
+max_safety_tier: medium
+YAML
+run verify "$OUT/tiny.slm" --policy "$OUT/policy.yaml"
+
+step "3. inspect: what is inside"
+run inspect "$OUT/tiny.slm"
+
+step "4. every fixture packs and verifies (BPE tokenizer, tied output, GQA, MQA)"
+for name in tiny-bpe tiny-tied tiny-gqa tiny-mqa; do
+  "$SLMCTL" pack "fixtures/$name/spec.yaml" -o "$OUT/$name.slm" 2>/dev/null
+  printf '%-10s ' "$name"; "$SLMCTL" verify "$OUT/$name.slm" | tail -n 1
+done
+
+step "5. a corrupted copy is refused (exit 3)"
+cp "$OUT/tiny.slm" "$OUT/corrupt.slm"
+printf '\x00' | dd of="$OUT/corrupt.slm" bs=1 seek=4096 conv=notrunc status=none
+set +e
+"$SLMCTL" verify "$OUT/corrupt.slm" --manifest "$OUT/tiny.manifest.json" | grep -E "FAIL|NOT"
+echo "exit code: ${PIPESTATUS[0]}"
+set -e
+
+printf '\nDone. Artifacts are in %s\n' "${OUT#"$PWD/"}"

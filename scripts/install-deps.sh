@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages slmctl needs to build and test, only when one
+# is missing (idempotent; needs root for apt-get).
+#   scripts/install-deps.sh          build dependencies
+#   scripts/install-deps.sh --test   build + test dependencies
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libcli11-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
+  libzstd-dev libxxhash-dev
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(doctest-dev clang-14 libclang-rt-14-dev python3 python3-jsonschema xxhash)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "installing: ${missing[*]}" >&2
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds and runs every test:
+#   1. Release build with warnings as errors: unit tests + CLI suites (ctest)
+#   2. Debug build with ASan+UBSan: the same tests
+#   3. libFuzzer targets for the parsers, each for a bounded time
+# Used by .ci/run. Set SLM_FUZZ_SECONDS to change the fuzzing budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+
+jobs="$(nproc)"
+step() { printf '\n== %s\n' "$*"; }
+
+step "release build (warnings as errors)"
+scripts/build.sh ci
+step "tests: release"
+ctest --test-dir build/ci --output-on-failure -j "$jobs"
+
+step "sanitizer build (ASan + UBSan)"
+scripts/build.sh sanitize
+step "tests: sanitizers"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/sanitize --output-on-failure -j "$jobs"
+
+if [[ -x scripts/fuzz.sh ]]; then
+  step "fuzzing (${SLM_FUZZ_SECONDS:-30}s per target)"
+  scripts/fuzz.sh "${SLM_FUZZ_SECONDS:-30}"
+fi
+step "all tests passed"

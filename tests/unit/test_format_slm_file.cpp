@@ -1,0 +1,97 @@
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "core/io.hpp"
+#include "format/slm_file.hpp"
+#include "support/slm_patch.hpp"
+#include "support/tiny_model.hpp"
+
+using namespace slm;
+using namespace slm::format;
+
+namespace {
+
+// A private temporary directory, removed with its files at scope exit.
+class TempDir {
+public:
+    TempDir() {
+        const char* base = std::getenv("TMPDIR");
+        std::string pattern = std::string(base && *base ? base : "/tmp") + "/slm-format-XXXXXX";
+        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() {
+        for (const auto& f : files_) ::unlink(f.c_str());
+        ::rmdir(path_.c_str());
+    }
+    std::string file(const std::string& name) {
+        files_.push_back(path_ + "/" + name);
+        return files_.back();
+    }
+
+private:
+    std::string path_;
+    std::vector<std::string> files_;
+};
+
+}  // namespace
+
+TEST_CASE("format.slm_file: open maps the file and views point into the mapping") {
+    TempDir dir;
+    const std::string path = dir.file("tiny.slm");
+    const auto bytes = test::make_tiny_slm({});
+    REQUIRE(write_file_atomic(path, Bytes(bytes)).ok());
+
+    auto f = SlmFile::open(path);
+    REQUIRE_MESSAGE(f.ok(), f.error().message);
+    CHECK(f->path() == path);
+    const Bytes mapped = f->bytes();
+    REQUIRE(mapped.size() == bytes.size());
+    CHECK(std::equal(mapped.begin(), mapped.end(), bytes.begin()));
+    CHECK(f->view().file_bytes().data() == mapped.data());
+    for (const auto& t : f->view().tensors()) {
+        CHECK(t.data.data() >= mapped.data());
+        CHECK(t.data.data() + t.data.size() <= mapped.data() + mapped.size());
+        // mmap returns page-aligned memory, so 64-aligned offsets give 64-aligned pointers.
+        CHECK(reinterpret_cast<std::uintptr_t>(t.data.data()) % 64 == 0);
+    }
+
+    // Moving the SlmFile keeps the mapping, and so the views, valid.
+    SlmFile moved = std::move(*f);
+    CHECK(moved.view().tensors().front().data.data() >= moved.bytes().data());
+    CHECK(moved.view().tensors().front().f32()[0] == moved.view().tensors().front().f32()[0]);
+}
+
+TEST_CASE("format.slm_file: errors name the path") {
+    TempDir dir;
+    SUBCASE("missing file") {
+        auto f = SlmFile::open(dir.file("absent.slm"));
+        REQUIRE_FALSE(f.ok());
+        CHECK(f.error().code == ErrorCode::not_found);
+    }
+    SUBCASE("empty file") {
+        const std::string path = dir.file("empty.slm");
+        REQUIRE(write_file_atomic(path, std::string_view()).ok());
+        auto f = SlmFile::open(path);
+        REQUIRE_FALSE(f.ok());
+        CHECK(f.error().id == "format.truncated");
+        CHECK(f.error().message.find(path) != std::string::npos);
+    }
+    SUBCASE("corrupt file") {
+        const std::string path = dir.file("corrupt.slm");
+        auto bytes = test::make_tiny_slm({});
+        bytes.back() ^= 1;
+        REQUIRE(write_file_atomic(path, Bytes(bytes)).ok());
+        auto f = SlmFile::open(path);
+        REQUIRE_FALSE(f.ok());
+        CHECK(f.error().id == "format.checksum_mismatch");
+        CHECK(f.error().message.find(path) != std::string::npos);
+        ReadOptions no_sum;
+        no_sum.verify_checksum = false;
+        CHECK(SlmFile::open(path, no_sum).ok());
+    }
+}

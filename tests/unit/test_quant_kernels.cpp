@@ -1,0 +1,182 @@
+// Every SIMD kernel set against the scalar reference and against
+// "dequantize, then dot" computed in double precision.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "quant/kernels.hpp"
+#include "quant/q4_0.hpp"
+#include "quant/q8_0.hpp"
+
+using namespace slm::quant;
+
+namespace {
+
+struct Row {
+    std::vector<float> x;     // activations
+    std::vector<float> w;     // f32 weights
+    std::vector<std::int8_t> q8;
+    std::vector<std::uint8_t> q4;
+    std::vector<float> s8, s4;
+    std::vector<float> w8, w4;  // dequantized
+};
+
+// Builds a row of n weights and activations with `offset` padding in front of
+// every array, so kernels also see unaligned pointers.
+Row make_row(std::size_t n, std::size_t bs, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    Row r;
+    r.x.resize(n);
+    r.w.resize(n);
+    for (float& v : r.x) v = dist(rng);
+    for (float& v : r.w) v = dist(rng) * 0.05f;
+    r.q8.resize(n);
+    r.s8.resize(n / bs);
+    REQUIRE(quantize_row_q8_0_ref(r.w.data(), n, bs, r.q8.data(), r.s8.data()).ok());
+    r.w8.resize(n);
+    dequantize_row_q8_0(r.q8.data(), r.s8.data(), bs, r.w8.data(), n);
+    if (bs % 2 == 0) {
+        r.q4.resize(n / 2);
+        r.s4.resize(n / bs);
+        REQUIRE(quantize_row_q4_0_ref(r.w.data(), n, bs, r.q4.data(), r.s4.data()).ok());
+        r.w4.resize(n);
+        dequantize_row_q4_0(r.q4.data(), r.s4.data(), bs, r.w4.data(), n);
+    }
+    return r;
+}
+
+// Exact-ish dot and the magnitude that scales its rounding error.
+struct Exact {
+    double dot = 0.0;
+    double magnitude = 0.0;
+};
+Exact exact_dot(const std::vector<float>& w, const std::vector<float>& x) {
+    Exact e;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        e.dot += static_cast<double>(w[i]) * static_cast<double>(x[i]);
+        e.magnitude += std::fabs(static_cast<double>(w[i]) * static_cast<double>(x[i]));
+    }
+    return e;
+}
+
+void check_close(float got, const Exact& e) {
+    CHECK(std::fabs(static_cast<double>(got) - e.dot) <= 1e-5 * e.magnitude + 1e-30);
+}
+
+// Copies v into a buffer at a 1-element offset to misalign it.
+template <class T>
+std::vector<T> shifted(const std::vector<T>& v) {
+    std::vector<T> out(v.size() + 1);
+    std::copy(v.begin(), v.end(), out.begin() + 1);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("quant.kernels: every supported set matches the exact dot") {
+    const auto sets = supported_kernel_sets();
+    REQUIRE(!sets.empty());
+    CHECK(sets.front()->name == "scalar");
+    for (const KernelSet* set : sets) {
+        CAPTURE(std::string(set->name));
+        // f32: every length up to 200 (all tail paths), then model sizes.
+        std::vector<std::size_t> lengths;
+        for (std::size_t n = 0; n <= 200; ++n) lengths.push_back(n);
+        for (std::size_t n : {255u, 288u, 512u, 768u, 1000u, 4099u}) lengths.push_back(n);
+        for (std::size_t n : lengths) {
+            CAPTURE(n);
+            const Row r = make_row(n, 1, static_cast<std::uint32_t>(n));
+            const auto xs = shifted(r.x), ws = shifted(r.w);
+            check_close(set->dot_f32(r.w.data(), r.x.data(), n), exact_dot(r.w, r.x));
+            check_close(set->dot_f32(ws.data() + 1, xs.data() + 1, n), exact_dot(r.w, r.x));
+        }
+        // Quantized: block sizes hitting every fast and fallback path.
+        for (std::size_t bs : {1u, 2u, 3u, 4u, 6u, 8u, 16u, 24u, 32u, 48u, 64u, 96u, 128u}) {
+            for (std::size_t blocks : {1u, 2u, 3u, 5u, 9u, 24u}) {
+                const std::size_t n = bs * blocks;
+                CAPTURE(bs);
+                CAPTURE(n);
+                const Row r = make_row(n, bs, static_cast<std::uint32_t>(n * 131 + bs));
+                const auto xs = shifted(r.x);
+                const auto q8s = shifted(r.q8);
+                check_close(set->dot_q8_0(r.q8.data(), r.s8.data(), bs, r.x.data(), n),
+                            exact_dot(r.w8, r.x));
+                check_close(set->dot_q8_0(q8s.data() + 1, r.s8.data(), bs, xs.data() + 1, n),
+                            exact_dot(r.w8, r.x));
+                if (bs % 2 == 0) {
+                    const auto q4s = shifted(r.q4);
+                    check_close(set->dot_q4_0(r.q4.data(), r.s4.data(), bs, r.x.data(), n),
+                                exact_dot(r.w4, r.x));
+                    check_close(set->dot_q4_0(q4s.data() + 1, r.s4.data(), bs, xs.data() + 1, n),
+                                exact_dot(r.w4, r.x));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("quant.kernels: SIMD sets agree with the scalar reference on random rows") {
+    std::mt19937 rng(99);
+    for (const KernelSet* set : supported_kernel_sets()) {
+        CAPTURE(std::string(set->name));
+        for (int trial = 0; trial < 300; ++trial) {
+            const std::size_t bs = 2 * (1 + rng() % 64);        // even, 2..128
+            const std::size_t n = bs * (1 + rng() % 12);
+            CAPTURE(bs);
+            CAPTURE(n);
+            const Row r = make_row(n, bs, static_cast<std::uint32_t>(rng()));
+            const Exact e8 = exact_dot(r.w8, r.x), e4 = exact_dot(r.w4, r.x), ef = exact_dot(r.w, r.x);
+            const float ref8 = dot_q8_0_ref(r.q8.data(), r.s8.data(), bs, r.x.data(), n);
+            const float ref4 = dot_q4_0_ref(r.q4.data(), r.s4.data(), bs, r.x.data(), n);
+            const float reff = dot_f32_ref(r.w.data(), r.x.data(), n);
+            // Both sides are within 1e-5 of the exact value, so of each other.
+            CHECK(std::fabs(set->dot_q8_0(r.q8.data(), r.s8.data(), bs, r.x.data(), n) - ref8) <=
+                  2e-5 * e8.magnitude);
+            CHECK(std::fabs(set->dot_q4_0(r.q4.data(), r.s4.data(), bs, r.x.data(), n) - ref4) <=
+                  2e-5 * e4.magnitude);
+            CHECK(std::fabs(set->dot_f32(r.w.data(), r.x.data(), n) - reff) <= 2e-5 * ef.magnitude);
+        }
+    }
+}
+
+TEST_CASE("quant.kernels: zero rows and zero scales give exactly zero") {
+    for (const KernelSet* set : supported_kernel_sets()) {
+        CAPTURE(std::string(set->name));
+        const std::vector<float> x(288, 1.5f);
+        const std::vector<std::int8_t> q8(288, 100);
+        const std::vector<std::uint8_t> q4(144, 0x3C);
+        const std::vector<float> zero_scales(9, 0.0f);
+        CHECK(set->dot_q8_0(q8.data(), zero_scales.data(), 32, x.data(), 288) == 0.0f);
+        CHECK(set->dot_q4_0(q4.data(), zero_scales.data(), 32, x.data(), 288) == 0.0f);
+        const std::vector<float> w(288, 0.0f);
+        CHECK(set->dot_f32(w.data(), x.data(), 288) == 0.0f);
+    }
+}
+
+TEST_CASE("quant.kernels: selection by name") {
+    const std::string before(kernel_name());
+    CHECK(find_kernel_set("scalar") != nullptr);
+    CHECK(find_kernel_set("auto") == supported_kernel_sets().back());
+    CHECK(find_kernel_set("nonsense") == nullptr);
+
+    REQUIRE(select_kernels("scalar").ok());
+    CHECK(kernel_name() == "scalar");
+    const std::vector<float> w(40, 0.5f), x(40, 2.0f);
+    CHECK(dot_f32(w.data(), x.data(), 40) == 40.0f);
+
+    const slm::Status bad = select_kernels("nonsense");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().id == "quant.kernel_unavailable");
+    CHECK(kernel_name() == "scalar");  // unchanged
+
+    REQUIRE(select_kernels("auto").ok());
+    CHECK(kernel_name() == supported_kernel_sets().back()->name);
+    force_scalar_kernels();
+    CHECK(kernel_name() == "scalar");
+    REQUIRE(select_kernels(before).ok());
+}

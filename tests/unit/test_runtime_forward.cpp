@@ -1,0 +1,471 @@
+// runtime: Model, State/Session, forward() and generate() on in-memory models.
+// Agreement with an independent float64 implementation is checked by
+// tests/cli/test_run.sh (tests/reference/llama_ref.py) on the fixtures.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "format/reader.hpp"
+#include "format/writer.hpp"
+#include "quant/dtype_traits.hpp"
+#include "quant/kernels.hpp"
+#include "runtime/forward.hpp"
+#include "runtime/generate.hpp"
+#include "runtime/model.hpp"
+#include "runtime/session.hpp"
+#include "support/tiny_model.hpp"
+#include "tokenizer/tokenizer.hpp"
+
+using namespace slm;
+
+namespace {
+
+// Like the fixtures: dim 32, 2 layers, 4 heads of 8, ffn 64, context 128.
+format::ModelConfig fixture_config(std::uint32_t kv_heads = 4, bool tied = false) {
+    format::ModelConfig c;
+    c.vocab_size = test::k_byte_vocab;
+    c.n_layers = 2;
+    c.n_heads = 4;
+    c.n_kv_heads = kv_heads;
+    c.head_dim = 8;
+    c.ffn_dim = 64;
+    c.context_length = 128;
+    c.tied_output = tied;
+    return c;
+}
+
+// A parsed model with everything that points into its bytes.
+struct Loaded {
+    std::vector<std::uint8_t> bytes;
+    std::optional<format::SlmView> view;
+    std::optional<runtime::Model> model;
+    std::optional<tokenizer::Tokenizer> tok;
+};
+
+std::unique_ptr<Loaded> load(std::vector<std::uint8_t> bytes) {
+    auto l = std::make_unique<Loaded>();
+    l->bytes = std::move(bytes);
+    auto view = format::parse_slm(l->bytes, "test.slm");
+    REQUIRE_MESSAGE(view.ok(), view.error().message);
+    l->view.emplace(std::move(*view));
+    auto model = runtime::Model::create(*l->view);
+    REQUIRE_MESSAGE(model.ok(), model.error().message);
+    l->model.emplace(std::move(*model));
+    auto tok = tokenizer::Tokenizer::create(l->view->tokenizer());
+    REQUIRE(tok.ok());
+    l->tok.emplace(std::move(*tok));
+    return l;
+}
+
+std::unique_ptr<Loaded> load(const format::SlmInput& input) {
+    auto bytes = format::write_slm(input);
+    REQUIRE_MESSAGE(bytes.ok(), bytes.error().message);
+    return load(std::move(*bytes));
+}
+
+std::unique_ptr<Loaded> load_spec(const format::ModelConfig& c, std::uint64_t seed = 1) {
+    test::TinySpec spec;
+    spec.config = c;
+    spec.seed = seed;
+    return load(test::make_tiny_slm(spec));
+}
+
+// BOS + the bytes of a short text: 20 positions.
+std::vector<std::uint32_t> sample_tokens() {
+    std::vector<std::uint32_t> ids = {test::k_byte_bos};
+    for (unsigned char ch : std::string("the tiny model runs")) ids.push_back(ch);
+    return ids;
+}
+
+// Logits of every position, back to back.
+std::vector<float> sequence_logits(const runtime::Model& m, const std::vector<std::uint32_t>& tokens,
+                                   unsigned threads = 1) {
+    auto session = runtime::Session::create(m, {threads});
+    REQUIRE(session.ok());
+    std::vector<float> out;
+    for (std::uint32_t t : tokens) {
+        auto logits = session->feed(t);
+        REQUIRE_MESSAGE(logits.ok(), logits.error().message);
+        out.insert(out.end(), logits->begin(), logits->end());
+    }
+    return out;
+}
+
+double nmse(const std::vector<float>& a, const std::vector<float>& ref) {
+    REQUIRE(a.size() == ref.size());
+    double num = 0.0, den = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double d = static_cast<double>(a[i]) - static_cast<double>(ref[i]);
+        num += d * d;
+        den += static_cast<double>(ref[i]) * static_cast<double>(ref[i]);
+    }
+    return num / den;
+}
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+    REQUIRE(a.size() == b.size());
+    double m = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
+    return m;
+}
+
+runtime::GenerationResult greedy(const Loaded& l, std::uint32_t n, unsigned threads = 1) {
+    runtime::GenerateOptions o;
+    o.max_tokens = n;
+    o.threads = threads;
+    auto r = runtime::generate(*l.model, *l.tok, sample_tokens(), o);
+    REQUIRE_MESSAGE(r.ok(), r.error().message);
+    return std::move(*r);
+}
+
+// The f32 values of a TinyModel tensor, writable.
+float* tensor_values(test::TinyModel& m, const std::string& name) {
+    for (auto& t : m.input.tensors) {
+        if (t.name == name) return reinterpret_cast<float*>(const_cast<std::uint8_t*>(t.data.data()));
+    }
+    FAIL("no tensor " << name);
+    return nullptr;
+}
+
+// Restores the process-wide kernel choice when a test changes it.
+struct KernelGuard {
+    std::string saved{quant::kernel_name()};
+    ~KernelGuard() { (void)quant::select_kernels(saved); }
+};
+
+}  // namespace
+
+TEST_CASE("runtime.model: weights are views into the file, nothing is copied") {
+    for (bool tied : {false, true}) {
+        auto l = load_spec(fixture_config(4, tied));
+        const runtime::Model& m = *l->model;
+        const auto* begin = l->bytes.data();
+        const auto* end = begin + l->bytes.size();
+        auto inside = [&](const void* p) {
+            const auto* b = static_cast<const std::uint8_t*>(p);
+            return b >= begin && b < end;
+        };
+        CHECK(inside(m.token_embedding().values));
+        CHECK(inside(m.output().values));
+        CHECK((m.output().values == m.token_embedding().values) == tied);
+        CHECK(inside(m.final_norm()));
+        REQUIRE(m.layers().size() == 2);
+        for (const auto& layer : m.layers()) {
+            for (const auto* w : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.w1, &layer.w2, &layer.w3})
+                CHECK(inside(w->values));
+            CHECK(inside(layer.attention_norm));
+            CHECK(inside(layer.ffn_norm));
+        }
+        CHECK(m.rope_frequencies().size() == 4);
+        CHECK(m.rope_frequencies()[0] == 1.0);
+    }
+}
+
+TEST_CASE("runtime.model: odd head_dim is refused (RoPE rotates pairs)") {
+    format::ModelConfig c = fixture_config();
+    c.n_heads = 4;
+    c.head_dim = 5;
+    test::TinySpec spec;
+    spec.config = c;
+    auto bytes = test::make_tiny_slm(spec);
+    auto view = format::parse_slm(bytes, "odd.slm");
+    REQUIRE(view.ok());
+    auto model = runtime::Model::create(*view);
+    REQUIRE_FALSE(model.ok());
+    CHECK(model.error().code == ErrorCode::incompatible);
+    CHECK(model.error().id == "runtime.unsupported_model");
+}
+
+TEST_CASE("runtime.state: the KV cache is sized by context_length") {
+    auto l = load_spec(fixture_config(2));
+    auto state = runtime::State::create(l->model->config());
+    REQUIRE(state.ok());
+    CHECK(state->key_cache.size() == 2u * 128 * 16);  // layers x context x kv_dim
+    CHECK(state->value_cache.size() == 2u * 128 * 16);
+    CHECK(state->bytes() < 2 * 2 * 128 * 16 * sizeof(float) + 64 * 1024);
+
+    format::ModelConfig huge = fixture_config();
+    huge.context_length = 0xFFFFFFFFu;
+    huge.n_layers = 0xFFFFFFFFu;
+    auto refused = runtime::State::create(huge);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().id == "runtime.state_too_large");
+}
+
+TEST_CASE("runtime.forward: bad token and position are errors, not crashes") {
+    auto l = load_spec(fixture_config());
+    auto state = runtime::State::create(l->model->config());
+    REQUIRE(state.ok());
+    auto bad_token = runtime::forward(*l->model, *state, test::k_byte_vocab, 0);
+    REQUIRE_FALSE(bad_token.ok());
+    CHECK(bad_token.error().id == "runtime.bad_token");
+    auto bad_pos = runtime::forward(*l->model, *state, 1, 128);
+    REQUIRE_FALSE(bad_pos.ok());
+    CHECK(bad_pos.error().id == "runtime.context_full");
+    auto ok = runtime::forward(*l->model, *state, 1, 0);
+    REQUIRE(ok.ok());
+    CHECK(ok->size() == test::k_byte_vocab);
+    for (float v : *ok) CHECK(std::isfinite(v));
+    auto skipped = runtime::forward(*l->model, *state, 2, 1, nullptr, runtime::Logits::skip);
+    REQUIRE(skipped.ok());
+    CHECK(skipped->empty());
+}
+
+TEST_CASE("runtime.forward: position 0 attends only to itself") {
+    // With one cached position the softmax weight is exactly 1, so the first
+    // step does not depend on anything earlier in the cache: a fresh session
+    // and a reset one agree.
+    auto l = load_spec(fixture_config());
+    auto session = runtime::Session::create(*l->model);
+    REQUIRE(session.ok());
+    auto first = session->feed(65);
+    REQUIRE(first.ok());
+    const std::vector<float> a(first->begin(), first->end());
+    REQUIRE(session->feed(66).ok());
+    session->reset();
+    auto again = session->feed(65);
+    REQUIRE(again.ok());
+    CHECK(std::vector<float>(again->begin(), again->end()) == a);
+}
+
+TEST_CASE("runtime.forward: sessions sharing one model are independent") {
+    auto l = load_spec(fixture_config(2));
+    const auto tokens = sample_tokens();
+    const auto alone = sequence_logits(*l->model, tokens);
+    auto s1 = runtime::Session::create(*l->model);
+    auto s2 = runtime::Session::create(*l->model);
+    REQUIRE(s1.ok());
+    REQUIRE(s2.ok());
+    std::vector<float> interleaved;
+    for (std::uint32_t t : tokens) {
+        auto a = s1->feed(t);
+        REQUIRE(a.ok());
+        interleaved.insert(interleaved.end(), a->begin(), a->end());
+        REQUIRE(s2->feed(static_cast<std::uint32_t>((t * 7) % 256)).ok());  // another sequence
+    }
+    CHECK(interleaved == alone);
+}
+
+TEST_CASE("runtime.forward: GQA equals the same model with K/V heads repeated") {
+    for (std::uint32_t kv_heads : {2u, 1u}) {
+        CAPTURE(kv_heads);
+        auto gqa = load_spec(fixture_config(kv_heads), 40 + kv_heads);
+        const format::ModelConfig& c = gqa->model->config();
+        const std::uint32_t group = c.n_heads / c.n_kv_heads;
+        const std::size_t row_bytes = c.dim() * sizeof(float);
+
+        // Rebuild from the GQA view's tensors; wk/wv get kv head h / group as head h.
+        format::SlmInput input;
+        input.config = c;
+        input.config.n_kv_heads = c.n_heads;
+        input.tokenizer = gqa->view->tokenizer();
+        std::vector<std::vector<std::uint8_t>> storage;
+        storage.reserve(2 * c.n_layers);
+        for (const auto& t : gqa->view->tensors()) {
+            format::TensorInput in;
+            in.name = t.name;
+            in.dtype = t.dtype;
+            in.dims.assign(t.entry.dims.begin(), t.entry.dims.begin() + t.entry.rank);
+            in.data = t.data;
+            const bool kv = t.name.find("attention.wk") != std::string::npos ||
+                            t.name.find("attention.wv") != std::string::npos;
+            if (kv) {
+                std::vector<std::uint8_t> repeated;
+                for (std::uint32_t h = 0; h < c.n_heads; ++h) {
+                    const std::size_t from = (h / group) * c.head_dim * row_bytes;
+                    repeated.insert(repeated.end(), t.data.begin() + static_cast<std::ptrdiff_t>(from),
+                                    t.data.begin() + static_cast<std::ptrdiff_t>(from + c.head_dim * row_bytes));
+                }
+                storage.push_back(std::move(repeated));
+                in.data = storage.back();
+                in.dims[1] = c.dim();
+            }
+            input.tensors.push_back(std::move(in));
+        }
+        auto mha = load(input);
+        CHECK(mha->model->config().n_kv_heads == c.n_heads);
+
+        const auto tokens = sample_tokens();
+        const auto a = sequence_logits(*gqa->model, tokens);
+        const auto b = sequence_logits(*mha->model, tokens);
+        CHECK(max_abs_diff(a, b) <= 1e-5);
+    }
+}
+
+TEST_CASE("runtime.forward: results do not depend on the thread count") {
+    // Large enough that matvecs (>= 16K weights) and attention (late
+    // positions) are really split across the pool.
+    format::ModelConfig c = fixture_config(4);
+    c.n_heads = 8;
+    c.n_kv_heads = 4;
+    c.head_dim = 16;
+    c.ffn_dim = 256;
+    c.context_length = 160;
+    auto l = load_spec(c, 7);
+    std::vector<std::uint32_t> tokens;
+    for (std::uint32_t i = 0; i < 150; ++i) tokens.push_back((i * 37 + 11) % 256);
+    const auto one = sequence_logits(*l->model, tokens, 1);
+    CHECK(sequence_logits(*l->model, tokens, 2) == one);  // bit for bit
+    CHECK(sequence_logits(*l->model, tokens, 3) == one);
+
+    auto small = load_spec(fixture_config(2), 9);
+    CHECK(greedy(*small, 48, 2).tokens == greedy(*small, 48, 1).tokens);
+}
+
+TEST_CASE("runtime.forward: every kernel set gives the same tokens") {
+    KernelGuard guard;
+    auto l = load_spec(fixture_config(2), 11);
+    const auto tokens = sample_tokens();
+    REQUIRE(quant::select_kernels("scalar").ok());
+    const auto ref_tokens = greedy(*l, 48).tokens;
+    const auto ref_logits = sequence_logits(*l->model, tokens);
+    for (const quant::KernelSet* set : quant::supported_kernel_sets()) {
+        CAPTURE(set->name);
+        REQUIRE(quant::select_kernels(set->name).ok());
+        CHECK(greedy(*l, 48).tokens == ref_tokens);
+        CHECK(greedy(*l, 48, 2).tokens == ref_tokens);
+        CHECK(nmse(sequence_logits(*l->model, tokens), ref_logits) < 1e-12);
+    }
+}
+
+TEST_CASE("runtime.forward: q8_0 and q4_0 models stay close to f32") {
+    test::TinySpec spec;
+    spec.config = fixture_config(2);
+    spec.seed = 21;
+    test::TinyModel f32 = test::make_tiny_input(spec);
+    auto reference = load(f32.input);
+    const auto tokens = sample_tokens();
+    const auto ref = sequence_logits(*reference->model, tokens);
+
+    // NMSE bounds measured on this model with margin (q8_0 ~1e-4, q4_0 ~1e-2).
+    for (auto [dtype, bound] : {std::pair{format::DType::q8_0, 1e-3}, std::pair{format::DType::q4_0, 5e-2}}) {
+        const quant::DTypeTraits& traits = quant::dtype_traits(dtype);
+        CAPTURE(traits.name);
+        format::SlmInput input = f32.input;
+        std::vector<std::vector<std::uint8_t>> storage;
+        storage.reserve(2 * input.tensors.size());
+        for (auto& t : input.tensors) {
+            if (t.dims.size() != 2) continue;  // norms stay f32
+            const std::size_t n = static_cast<std::size_t>(t.dims[0]) * t.dims[1];
+            std::vector<std::uint8_t> values(traits.value_bytes(n));
+            std::vector<std::uint8_t> scales(traits.scale_count(n, 32) * sizeof(float));
+            REQUIRE(traits
+                        .quantize_row_ref(reinterpret_cast<const float*>(t.data.data()), n, 32, values.data(),
+                                          reinterpret_cast<float*>(scales.data()))
+                        .ok());
+            storage.push_back(std::move(values));
+            t.data = storage.back();
+            storage.push_back(std::move(scales));
+            t.scales = storage.back();
+            t.dtype = dtype;
+            t.block_size = 32;
+        }
+        auto quantized = load(input);
+        CHECK(quantized->model->token_embedding().dtype == dtype);
+        const auto logits = sequence_logits(*quantized->model, tokens);
+        const double e = nmse(logits, ref);
+        MESSAGE(traits.name << " logits NMSE vs f32: " << e);
+        CHECK(e < bound);
+
+        // Embedding rows dequantize to what the dtype table says.
+        std::vector<float> row(32), expect(32);
+        quantized->model->embed(100, row.data());
+        const auto* emb = quantized->view->find("tok_embeddings.weight");
+        traits.dequantize_row(emb->data.data() + traits.value_bytes(32) * 100, emb->scale_values() + 100, 32,
+                              expect.data(), 32);
+        CHECK(row == expect);
+
+        const auto g = greedy(*quantized, 24);
+        CHECK(g.tokens.size() + (g.stop_reason == runtime::StopReason::eos ? 1u : 0u) >= 1);
+        for (auto id : g.tokens) CHECK(id < test::k_byte_vocab);
+    }
+}
+
+TEST_CASE("runtime.generate: stops at max_tokens, context, cancel and EOS") {
+    auto l = load_spec(fixture_config(2), 5);
+    runtime::GenerateOptions o;
+
+    o.max_tokens = 0;
+    auto none = runtime::generate(*l->model, *l->tok, sample_tokens(), o);
+    REQUIRE(none.ok());
+    CHECK(none->tokens.empty());
+    CHECK(none->stop_reason == runtime::StopReason::max_tokens);
+
+    // The prompt fills all but two positions: two tokens fit.
+    o.max_tokens = 100;
+    o.stop_at_eos = false;
+    std::vector<std::uint32_t> long_prompt(126, 'a');
+    auto ctx = runtime::generate(*l->model, *l->tok, long_prompt, o);
+    REQUIRE(ctx.ok());
+    CHECK(ctx->tokens.size() == 2);
+    CHECK(ctx->stop_reason == runtime::StopReason::context);
+
+    std::vector<std::uint32_t> seen;
+    auto cancelled = runtime::generate(*l->model, *l->tok, sample_tokens(), o, [&](std::uint32_t id) {
+        seen.push_back(id);
+        return seen.size() < 3;
+    });
+    REQUIRE(cancelled.ok());
+    CHECK(cancelled->stop_reason == runtime::StopReason::cancelled);
+    CHECK(cancelled->tokens == seen);
+    CHECK(seen.size() == 3);
+
+    // Every logit step reaches on_logits, prompt positions included.
+    std::vector<std::uint32_t> positions;
+    o.max_tokens = 5;
+    o.on_logits = [&](std::uint32_t pos, std::span<const float> logits) {
+        positions.push_back(pos);
+        CHECK(logits.size() == test::k_byte_vocab);
+    };
+    auto observed = runtime::generate(*l->model, *l->tok, sample_tokens(), o);
+    REQUIRE(observed.ok());
+    CHECK(positions.size() == sample_tokens().size() + 4);  // the 5th token is never fed
+    for (std::size_t i = 0; i < positions.size(); ++i) CHECK(positions[i] == i);
+    CHECK(observed->timings.prefill_tok_s > 0.0);
+
+    // A model whose layers are all zero keeps x = embedding; with every
+    // embedding 1 and only the EOS output row non-zero, EOS always wins.
+    test::TinySpec spec;
+    spec.config = fixture_config(2);
+    test::TinyModel eos_model = test::make_tiny_input(spec);
+    for (auto& t : eos_model.input.tensors) {
+        float* v = tensor_values(eos_model, t.name);
+        const std::size_t n = t.data.size() / sizeof(float);
+        const bool matrix = t.dims.size() == 2;
+        const float fill = t.name == "tok_embeddings.weight" || !matrix ? 1.0f : 0.0f;
+        std::fill(v, v + n, fill);
+        if (t.name == "output.weight") std::fill(v + test::k_byte_eos * 32, v + (test::k_byte_eos + 1) * 32, 1.0f);
+    }
+    auto eos = load(eos_model.input);
+    runtime::GenerateOptions eo;
+    auto stopped = runtime::generate(*eos->model, *eos->tok, sample_tokens(), eo);
+    REQUIRE(stopped.ok());
+    CHECK(stopped->stop_reason == runtime::StopReason::eos);
+    CHECK(stopped->tokens.empty());
+}
+
+TEST_CASE("runtime.generate: a prompt that does not fit the context is refused") {
+    auto l = load_spec(fixture_config());
+    runtime::GenerateOptions o;
+    std::vector<std::uint32_t> prompt(128, 'x');
+    auto r = runtime::generate(*l->model, *l->tok, prompt, o);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::invalid_input);
+    CHECK(r.error().id == "runtime.prompt_too_long");
+    CHECK(r.error().message.find("128 tokens") != std::string::npos);
+    CHECK(r.error().message.find("context length is 128") != std::string::npos);
+
+    auto empty = runtime::generate(*l->model, *l->tok, {}, o);
+    REQUIRE_FALSE(empty.ok());
+    CHECK(empty.error().id == "runtime.empty_prompt");
+
+    o.sampling.top_p = 0.0f;
+    auto bad = runtime::generate(*l->model, *l->tok, sample_tokens(), o);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().code == ErrorCode::usage);
+}
