@@ -36,6 +36,11 @@ int run_verify(VerifyArgs& a) {
         }
         fmt::print("{}: {}\n", report.artifact_path, report.passed() ? "verified" : "NOT verified");
     }
+    for (const auto& c : report.checks) {
+        if (c.outcome != slm::package::CheckOutcome::fail) continue;
+        fmt::print(stderr, "slmctl: error: {}: {}\n", c.name, c.detail);
+        break;
+    }
     return report.exit_code();
 }
 

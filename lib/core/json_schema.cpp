@@ -33,12 +33,6 @@ constexpr std::pair<const char*, unsigned> k_type_names[] = {
     {"number", k_number}, {"string", k_string},   {"integer", k_integer},
 };
 
-constexpr const char* k_ignored_keywords[] = {
-    "$schema", "$id", "$comment", "$anchor", "$dynamicAnchor", "$vocabulary", "$defs",
-    "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly",
-    "format", "contentEncoding", "contentMediaType", "contentSchema",
-};
-
 constexpr const char* k_unsupported_keywords[] = {
     "prefixItems", "contains", "minContains", "maxContains", "additionalItems",
     "unevaluatedItems", "unevaluatedProperties", "patternProperties", "propertyNames",
@@ -46,8 +40,8 @@ constexpr const char* k_unsupported_keywords[] = {
     "multipleOf", "$dynamicRef", "$recursiveRef", "$recursiveAnchor",
 };
 
-// Keywords read by compile_node(); anything else falls into the two lists above
-// or is not a JSON Schema keyword at all (and is ignored).
+// Keywords compile() enforces. Anything else that is not in the list above is an
+// annotation ($id, title, format, ...) or not a JSON Schema keyword: ignored.
 constexpr const char* k_supported_keywords[] = {
     "type", "enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum",
     "exclusiveMinimum", "exclusiveMaximum", "items", "minItems", "maxItems", "uniqueItems",
@@ -218,7 +212,7 @@ using Program = SchemaPattern::Program;
 struct RegexNode {
     enum Kind { empty, set, concat, alternation, repeat, line_begin, line_end, word_boundary, not_word_boundary };
     Kind kind = empty;
-    int set = -1;
+    int set_index = -1;
     std::vector<RegexNode> kids;
     int min = 0, max = -1;  // repeat bounds; max -1 is unbounded
 };
@@ -253,7 +247,7 @@ private:
     RegexNode set_node(std::vector<Program::Range> ranges, bool negated = false) {
         RegexNode n;
         n.kind = RegexNode::set;
-        n.set = add_set(std::move(ranges), negated);
+        n.set_index = add_set(std::move(ranges), negated);
         return n;
     }
 
@@ -543,7 +537,7 @@ public:
         using Op = Program::Op;
         switch (n.kind) {
             case RegexNode::empty: return;
-            case RegexNode::set: push(Op::set, n.set); return;
+            case RegexNode::set: push(Op::set, n.set_index); return;
             case RegexNode::concat:
                 for (const auto& k : n.kids) emit(k);
                 return;
@@ -812,7 +806,7 @@ private:
                 }
                 continue;
             }
-            if (!listed(k_supported_keywords, key)) continue;  // annotation or not a keyword
+            if (!listed(k_supported_keywords, key)) continue;
 
             if (key == "type") {
                 auto add = [&](const json& name) -> bool {
@@ -1009,36 +1003,71 @@ private:
     std::vector<std::pair<int, std::string>> pending_refs_;
 };
 
+// Recursion happens only in run() and the small descend_* functions; the
+// message-building checks are kept out of line so the frames that repeat once
+// per document level stay small (deep documents, sanitizer builds).
 class Validator {
 public:
     explicit Validator(const Compiled& c) : c_(c) {}
 
     void run(int node, const json& doc, std::string& ptr, std::vector<SchemaViolation>& out, int depth) const {
+        const Node& n = c_.nodes[static_cast<std::size_t>(node)];
+        if (depth > k_max_validation_depth || n.boolean) {
+            check_leaf(n, doc, ptr, out, depth);
+            return;
+        }
+        check_local(n, doc, ptr, out);
+        if (n.items >= 0 && doc.is_array()) descend_items(n, doc, ptr, out, depth);
+        if (doc.is_object()) descend_properties(n, doc, ptr, out, depth);
+        for (int sub : n.all_of) run(sub, doc, ptr, out, depth + 1);
+        if (!n.any_of.empty() || !n.one_of.empty() || n.not_schema >= 0) check_combinators(n, doc, ptr, out, depth);
+        if (n.ref >= 0) run(n.ref, doc, ptr, out, depth + 1);
+    }
+
+private:
+    struct Report {
+        const std::string& ptr;
+        std::vector<SchemaViolation>& out;
+        void operator()(std::string message) const { out.push_back({ptr, std::move(message)}); }
+    };
+
+    [[gnu::noinline]] static void check_leaf(const Node& n, const json& doc, const std::string& ptr,
+                                             std::vector<SchemaViolation>& out, int depth) {
         if (depth > k_max_validation_depth) {
             out.push_back({ptr, "document nested too deeply to validate (more than " +
                                     std::to_string(k_max_validation_depth) + " levels)"});
-            return;
+        } else if (n.boolean == false) {
+            out.push_back({ptr, "no value is allowed here (schema is false), found " + describe(doc)});
         }
-        const Node& n = c_.nodes[static_cast<std::size_t>(node)];
-        if (n.boolean) {
-            if (!*n.boolean) out.push_back({ptr, "no value is allowed here (schema is false), found " + describe(doc)});
-            return;
-        }
-        auto add = [&](std::string message) { out.push_back({ptr, std::move(message)}); };
+    }
 
+    static bool type_matches(unsigned types, const json& v) {
+        switch (v.type()) {
+            case json::value_t::null: return types & k_null;
+            case json::value_t::boolean: return types & k_boolean;
+            case json::value_t::object: return types & k_object;
+            case json::value_t::array: return types & k_array;
+            case json::value_t::string: return types & k_string;
+            case json::value_t::number_integer:
+            case json::value_t::number_unsigned:
+            case json::value_t::number_float: return (types & k_number) || ((types & k_integer) && is_integral(v));
+            default: return false;
+        }
+    }
+
+    // Every keyword that looks at this value only (no subschemas).
+    [[gnu::noinline]] void check_local(const Node& n, const json& doc, const std::string& ptr,
+                                       std::vector<SchemaViolation>& out) const {
+        const Report add{ptr, out};
         if (n.types != 0 && !type_matches(n.types, doc)) {
             add("expected " + type_list(n.types) + ", found " + describe(doc));
         }
         if (n.has_enum || n.const_value) {
             const std::string text = canonical_json(doc);
-            if (n.has_enum) {
-                bool found = false;
-                for (const auto& e : n.enum_values) found = found || e == text;
-                if (!found) {
-                    std::string options;
-                    for (const auto& e : n.enum_values) options += (options.empty() ? "" : ", ") + e;
-                    add("expected one of " + shorten(options, 200) + ", found " + shorten(text));
-                }
+            if (n.has_enum && std::find(n.enum_values.begin(), n.enum_values.end(), text) == n.enum_values.end()) {
+                std::string options;
+                for (const auto& e : n.enum_values) options += (options.empty() ? "" : ", ") + e;
+                add("expected one of " + shorten(options, 200) + ", found " + shorten(text));
             }
             if (n.const_value && *n.const_value != text) {
                 add("expected " + shorten(*n.const_value) + ", found " + shorten(text));
@@ -1046,10 +1075,148 @@ public:
         }
         if (doc.is_string()) check_string(n, doc.get_ref<const std::string&>(), add);
         if (doc.is_number()) check_number(n, doc, add);
-        if (doc.is_array()) check_array(n, doc, ptr, out, depth, add);
-        if (doc.is_object()) check_object(n, doc, ptr, out, depth, add);
+        if (doc.is_array()) check_array(n, doc, add);
+        if (doc.is_object()) check_object(n, doc, add);
+    }
 
-        for (int sub : n.all_of) run(sub, doc, ptr, out, depth + 1);
+    static void check_string(const Node& n, const std::string& s, const Report& add) {
+        if (n.min_length || n.max_length) {
+            const std::uint64_t len = code_points(s);
+            if (n.min_length && len < *n.min_length) {
+                add("expected a string of at least " + std::to_string(*n.min_length) + " characters, found " +
+                    std::to_string(len));
+            }
+            if (n.max_length && len > *n.max_length) {
+                add("expected a string of at most " + std::to_string(*n.max_length) + " characters, found " +
+                    std::to_string(len));
+            }
+        }
+        if (n.pattern && !n.pattern->search(s)) {
+            add("expected a string matching /" + n.pattern->source() + "/, found " + shorten(quote_json(s)));
+        }
+    }
+
+    static void check_number(const Node& n, const json& v, const Report& add) {
+        const std::string what = n.types == k_integer ? "integer" : "number";
+        const std::string found = ", found " + canonical_json(v);
+        if (n.minimum && compare_numbers(v, *n.minimum) < 0) {
+            add("expected " + what + " >= " + canonical_json(*n.minimum) + found);
+        }
+        if (n.maximum && compare_numbers(v, *n.maximum) > 0) {
+            add("expected " + what + " <= " + canonical_json(*n.maximum) + found);
+        }
+        if (n.exclusive_minimum && compare_numbers(v, *n.exclusive_minimum) <= 0) {
+            add("expected " + what + " > " + canonical_json(*n.exclusive_minimum) + found);
+        }
+        if (n.exclusive_maximum && compare_numbers(v, *n.exclusive_maximum) >= 0) {
+            add("expected " + what + " < " + canonical_json(*n.exclusive_maximum) + found);
+        }
+    }
+
+    void check_array(const Node& n, const json& a, const Report& add) const {
+        if (n.min_items && a.size() < *n.min_items) {
+            add("expected at least " + std::to_string(*n.min_items) + " items, found " + std::to_string(a.size()));
+        }
+        if (n.max_items && a.size() > *n.max_items) {
+            add("expected at most " + std::to_string(*n.max_items) + " items, found " + std::to_string(a.size()));
+        }
+        if (n.unique_items) {
+            std::map<std::string, std::size_t> seen;  // canonical text -> first index
+            for (std::size_t i = 0; i < a.size(); ++i) {
+                auto [it, fresh] = seen.emplace(canonical_json(a[i]), i);
+                if (!fresh) {
+                    add("expected unique items, found item " + std::to_string(i) + " equal to item " +
+                        std::to_string(it->second) + " (" + shorten(it->first) + ")");
+                    break;
+                }
+            }
+        }
+        // python-jsonschema reports "items": false once, at the array.
+        if (n.items >= 0 && c_.nodes[static_cast<std::size_t>(n.items)].boolean == false && !a.empty()) {
+            add("expected no items (items is false), found " + std::to_string(a.size()));
+        }
+    }
+
+    void check_object(const Node& n, const json& o, const Report& add) const {
+        if (n.min_props && o.size() < *n.min_props) {
+            add("expected at least " + std::to_string(*n.min_props) + " properties, found " +
+                std::to_string(o.size()));
+        }
+        if (n.max_props && o.size() > *n.max_props) {
+            add("expected at most " + std::to_string(*n.max_props) + " properties, found " +
+                std::to_string(o.size()));
+        }
+        for (const auto& r : n.required) {
+            if (!o.contains(r)) add("missing required property " + quote_json(r));
+        }
+        // "additionalProperties": false is one violation at the object listing the extras.
+        if (n.additional >= 0 && c_.nodes[static_cast<std::size_t>(n.additional)].boolean == false) {
+            std::string extras;
+            std::size_t count = 0;
+            for (auto it = o.begin(); it != o.end(); ++it) {
+                if (n.properties.count(it.key())) continue;
+                extras += (extras.empty() ? "" : ", ") + quote_json(it.key());
+                ++count;
+            }
+            if (count > 0) {
+                add(std::string(count == 1 ? "unexpected property " : "unexpected properties ") + shorten(extras, 200) +
+                    " (additionalProperties is false)");
+            }
+        }
+    }
+
+    bool is_false_schema(int node) const { return c_.nodes[static_cast<std::size_t>(node)].boolean == false; }
+
+    void descend_items(const Node& n, const json& a, std::string& ptr, std::vector<SchemaViolation>& out,
+                       int depth) const {
+        if (is_false_schema(n.items)) return;  // reported by check_array
+        const std::size_t base = ptr.size();
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            append_index(ptr, i);
+            run(n.items, a[i], ptr, out, depth + 1);
+            ptr.resize(base);
+        }
+    }
+
+    void descend_properties(const Node& n, const json& o, std::string& ptr, std::vector<SchemaViolation>& out,
+                            int depth) const {
+        const std::size_t base = ptr.size();
+        for (auto it = o.begin(); it != o.end(); ++it) {
+            const auto p = n.properties.find(it.key());
+            const int sub = p != n.properties.end() ? p->second : n.additional;
+            if (sub < 0 || (p == n.properties.end() && is_false_schema(sub))) continue;  // check_object reported it
+            append_key(ptr, it.key());
+            run(sub, it.value(), ptr, out, depth + 1);
+            ptr.resize(base);
+        }
+    }
+
+    [[gnu::noinline]] static void append_index(std::string& ptr, std::size_t i) {
+        ptr += '/';
+        ptr += std::to_string(i);
+    }
+    [[gnu::noinline]] static void append_key(std::string& ptr, const std::string& key) {
+        ptr = json_pointer_append(ptr, key);
+    }
+
+    std::vector<SchemaViolation> sub_violations(int node, const json& doc, std::string& ptr, int depth) const {
+        std::vector<SchemaViolation> v;
+        run(node, doc, ptr, v, depth + 1);
+        return v;
+    }
+
+    // " [1] /a: expected string, found integer 3 (and 2 more);"
+    static std::string summary(std::size_t index, const std::vector<SchemaViolation>& v) {
+        std::string s = " [" + std::to_string(index) + "] ";
+        if (!v[0].pointer.empty()) s += v[0].pointer + ": ";
+        s += v[0].message;
+        if (v.size() > 1) s += " (and " + std::to_string(v.size() - 1) + " more)";
+        return s + ";";
+    }
+
+    [[gnu::noinline]] void check_combinators(const Node& n, const json& doc, std::string& ptr,
+                                             std::vector<SchemaViolation>& out, int depth) const {
+        const Report add{ptr, out};
         if (!n.any_of.empty()) {
             std::string why;
             bool matched = false;
@@ -1079,145 +1246,6 @@ public:
         }
         if (n.not_schema >= 0 && sub_violations(n.not_schema, doc, ptr, depth).empty()) {
             add("expected no match for the schema in \"not\", found " + describe(doc) + ", which matches it");
-        }
-        if (n.ref >= 0) run(n.ref, doc, ptr, out, depth + 1);
-    }
-
-private:
-    static bool type_matches(unsigned types, const json& v) {
-        switch (v.type()) {
-            case json::value_t::null: return types & k_null;
-            case json::value_t::boolean: return types & k_boolean;
-            case json::value_t::object: return types & k_object;
-            case json::value_t::array: return types & k_array;
-            case json::value_t::string: return types & k_string;
-            case json::value_t::number_integer:
-            case json::value_t::number_unsigned:
-            case json::value_t::number_float: return (types & k_number) || ((types & k_integer) && is_integral(v));
-            default: return false;
-        }
-    }
-
-    std::vector<SchemaViolation> sub_violations(int node, const json& doc, std::string& ptr, int depth) const {
-        std::vector<SchemaViolation> v;
-        run(node, doc, ptr, v, depth + 1);
-        return v;
-    }
-
-    // " [1] /a: expected string, found integer 3 (and 2 more)"
-    static std::string summary(std::size_t index, const std::vector<SchemaViolation>& v) {
-        std::string s = " [" + std::to_string(index) + "] ";
-        if (!v[0].pointer.empty()) s += v[0].pointer + ": ";
-        s += v[0].message;
-        if (v.size() > 1) s += " (and " + std::to_string(v.size() - 1) + " more)";
-        return s + ";";
-    }
-
-    template <class Add>
-    static void check_string(const Node& n, const std::string& s, Add& add) {
-        if (n.min_length || n.max_length) {
-            const std::uint64_t len = code_points(s);
-            if (n.min_length && len < *n.min_length) {
-                add("expected a string of at least " + std::to_string(*n.min_length) + " characters, found " +
-                    std::to_string(len));
-            }
-            if (n.max_length && len > *n.max_length) {
-                add("expected a string of at most " + std::to_string(*n.max_length) + " characters, found " +
-                    std::to_string(len));
-            }
-        }
-        if (n.pattern && !n.pattern->search(s)) {
-            add("expected a string matching /" + n.pattern->source() + "/, found " + shorten(quote_json(s)));
-        }
-    }
-
-    template <class Add>
-    static void check_number(const Node& n, const json& v, Add& add) {
-        const std::string what = n.types == k_integer ? "integer" : "number";
-        const std::string found = ", found " + canonical_json(v);
-        if (n.minimum && compare_numbers(v, *n.minimum) < 0) {
-            add("expected " + what + " >= " + canonical_json(*n.minimum) + found);
-        }
-        if (n.maximum && compare_numbers(v, *n.maximum) > 0) {
-            add("expected " + what + " <= " + canonical_json(*n.maximum) + found);
-        }
-        if (n.exclusive_minimum && compare_numbers(v, *n.exclusive_minimum) <= 0) {
-            add("expected " + what + " > " + canonical_json(*n.exclusive_minimum) + found);
-        }
-        if (n.exclusive_maximum && compare_numbers(v, *n.exclusive_maximum) >= 0) {
-            add("expected " + what + " < " + canonical_json(*n.exclusive_maximum) + found);
-        }
-    }
-
-    template <class Add>
-    void check_array(const Node& n, const json& a, std::string& ptr, std::vector<SchemaViolation>& out, int depth,
-                     Add& add) const {
-        if (n.min_items && a.size() < *n.min_items) {
-            add("expected at least " + std::to_string(*n.min_items) + " items, found " + std::to_string(a.size()));
-        }
-        if (n.max_items && a.size() > *n.max_items) {
-            add("expected at most " + std::to_string(*n.max_items) + " items, found " + std::to_string(a.size()));
-        }
-        if (n.unique_items) {
-            std::map<std::string, std::size_t> seen;  // canonical text -> first index
-            for (std::size_t i = 0; i < a.size(); ++i) {
-                auto [it, fresh] = seen.emplace(canonical_json(a[i]), i);
-                if (!fresh) {
-                    add("expected unique items, found item " + std::to_string(i) + " equal to item " +
-                        std::to_string(it->second) + " (" + shorten(it->first) + ")");
-                    break;
-                }
-            }
-        }
-        if (n.items >= 0 && c_.nodes[static_cast<std::size_t>(n.items)].boolean == false) {
-            if (!a.empty()) add("expected no items (items is false), found " + std::to_string(a.size()));
-        } else if (n.items >= 0) {
-            const std::size_t base = ptr.size();
-            for (std::size_t i = 0; i < a.size(); ++i) {
-                ptr += '/';
-                ptr += std::to_string(i);
-                run(n.items, a[i], ptr, out, depth + 1);
-                ptr.resize(base);
-            }
-        }
-    }
-
-    template <class Add>
-    void check_object(const Node& n, const json& o, std::string& ptr, std::vector<SchemaViolation>& out, int depth,
-                      Add& add) const {
-        if (n.min_props && o.size() < *n.min_props) {
-            add("expected at least " + std::to_string(*n.min_props) + " properties, found " +
-                std::to_string(o.size()));
-        }
-        if (n.max_props && o.size() > *n.max_props) {
-            add("expected at most " + std::to_string(*n.max_props) + " properties, found " +
-                std::to_string(o.size()));
-        }
-        for (const auto& r : n.required) {
-            if (!o.contains(r)) add("missing required property " + quote_json(r));
-        }
-        std::string not_allowed;
-        const std::size_t base = ptr.size();
-        for (auto it = o.begin(); it != o.end(); ++it) {
-            int sub = -1;
-            if (auto p = n.properties.find(it.key()); p != n.properties.end()) {
-                sub = p->second;
-            } else if (n.additional >= 0) {
-                const Node& extra = c_.nodes[static_cast<std::size_t>(n.additional)];
-                if (extra.boolean == false) {
-                    not_allowed += (not_allowed.empty() ? "" : ", ") + quote_json(it.key());
-                    continue;
-                }
-                sub = n.additional;
-            }
-            if (sub < 0) continue;
-            ptr = json_pointer_append(ptr, it.key());
-            run(sub, it.value(), ptr, out, depth + 1);
-            ptr.resize(base);
-        }
-        if (!not_allowed.empty()) {
-            add("unexpected propert" + std::string(not_allowed.find(',') == std::string::npos ? "y " : "ies ") +
-                shorten(not_allowed, 200) + " (additionalProperties is false)");
         }
     }
 

@@ -67,8 +67,9 @@ struct SchemaViolation {
 // does not start a quantifier is a literal (ECMAScript Annex B).
 // Refused: lookahead/lookbehind, backreferences, unknown letter escapes,
 // patterns that expand past 20000 automaton instructions.
-// Matching works on code points of the UTF-8 subject; \d \w \s and \b use
-// the ASCII (ECMAScript) definitions.
+// Matching works on code points of the UTF-8 subject, like RegExp's u flag
+// (and Python's re); \d \w and \b use the ASCII (ECMAScript) definitions.
+// Unlike Python's re, $ matches only at the very end, not before a final \n.
 class SchemaPattern {
 public:
     // Errors: ErrorCode::invalid_input, id "json_schema.pattern".

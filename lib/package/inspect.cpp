@@ -1,6 +1,9 @@
 #include "package/inspect.hpp"
 
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "core/hash.hpp"
 #include "package/manifest.hpp"
@@ -12,6 +15,14 @@ std::string hex64(std::uint64_t v) {
     char buf[24];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
     return buf;
+}
+
+// The shortest decimal that reads back as the same f32, as a JSON number
+// (1e-05 rather than the widened double 9.999999747378752e-06).
+double float_for_json(float v) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return ec == std::errc() ? std::strtod(std::string(buf, end).c_str(), nullptr) : static_cast<double>(v);
 }
 
 nlohmann::json token_text(const format::TokenizerSection& t, std::uint32_t id) {
@@ -50,8 +61,8 @@ nlohmann::json describe_artifact(const format::SlmView& view) {
           {"head_dim", c.head_dim},
           {"ffn_dim", c.ffn_dim},
           {"context_length", c.context_length},
-          {"rope_theta", c.rope_theta},
-          {"rms_eps", c.rms_eps},
+          {"rope_theta", float_for_json(c.rope_theta)},
+          {"rms_eps", float_for_json(c.rms_eps)},
           {"tied_output", c.tied_output}}},
         {"parameter_count", view.parameter_count()},
         {"quantization", quantization_label(view)},

@@ -18,4 +18,17 @@ inline std::int8_t float_to_int8_like_x86(float v) {
     return static_cast<std::int8_t>(i);  // modular since C++20
 }
 
+// float_to_int8_like_x86(roundf(v)) without a libm call: roundf rounds
+// halfway cases away from zero. Exact for every float: below 2^23 the
+// fraction v - trunc(v) is computed exactly; above, v is an integer.
+inline std::int8_t round_to_int8_like_x86(float v) {
+    if (!(v >= -2147483648.0f && v < 2147483648.0f)) return 0;
+    const std::int32_t i = static_cast<std::int32_t>(v);
+    const float fraction = v - static_cast<float>(i);
+    // Branch-free: the fraction's side of +-0.5 is random for real weights.
+    const std::int32_t step = static_cast<std::int32_t>(fraction >= 0.5f) -
+                              static_cast<std::int32_t>(fraction <= -0.5f);
+    return static_cast<std::int8_t>(i + step);
+}
+
 }  // namespace slm::quant

@@ -33,7 +33,7 @@ float quantize_block_q8_0(const float* x, std::size_t block_size, std::int8_t* q
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     for (std::size_t j = 0; j < block_size; ++j) {
         const float scaled = x[j] * id;
-        q[j] = float_to_int8_like_x86(std::round(scaled));
+        q[j] = round_to_int8_like_x86(scaled);  // (int8_t)roundf(scaled)
     }
     return round_to_fp16(d);
 }

@@ -1,5 +1,6 @@
 #include "quant/thread_pool.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace slm::quant {
@@ -11,6 +12,8 @@ constexpr auto k_spin_time = std::chrono::microseconds(200);
 // Polls with a pause instruction before a waiting thread starts yielding its
 // core: with more threads than free cores the one being waited for may need it.
 constexpr unsigned k_pause_polls = 256;
+constexpr std::size_t k_chunks_per_thread = 4;
+constexpr std::size_t k_max_chunks = 0xFFFF;  // 16 bits in claim_
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -27,7 +30,7 @@ ThreadPool::ThreadPool(unsigned n_threads) : n_threads_(n_threads) {
     if (n_threads_ == 0) n_threads_ = 1;
     workers_.reserve(n_threads_ - 1);
     for (unsigned k = 1; k < n_threads_; ++k) {
-        workers_.emplace_back([this, k] { worker_loop(k); });
+        workers_.emplace_back([this] { worker_loop(); });
     }
 }
 
@@ -38,10 +41,9 @@ ThreadPool::~ThreadPool() {
     for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::run_chunk(unsigned k) const {
-    const std::size_t begin = job_count_ * k / n_threads_;
-    const std::size_t end = job_count_ * (k + 1) / n_threads_;
-    if (begin < end) job_invoke_(job_ctx_, begin, end);
+std::size_t ThreadPool::chunk_count(std::size_t count) const {
+    if (n_threads_ == 1) return std::min<std::size_t>(count, 1);
+    return std::min({count, std::size_t{n_threads_} * k_chunks_per_thread, k_max_chunks});
 }
 
 void ThreadPool::run(std::size_t count, Invoke invoke, void* ctx) {
@@ -50,16 +52,20 @@ void ThreadPool::run(std::size_t count, Invoke invoke, void* ctx) {
         return;
     }
     std::lock_guard<std::mutex> lock(submit_mutex_);
+    const std::size_t chunks = chunk_count(count);
     job_count_ = count;
     job_invoke_ = invoke;
     job_ctx_ = ctx;
-    pending_.store(static_cast<std::uint32_t>(workers_.size()), std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+    chunks_left_.store(chunks, std::memory_order_relaxed);
+    const std::uint32_t generation = generation_.load(std::memory_order_relaxed) + 1;
+    claim_.store((std::uint64_t{generation} << 32) | (std::uint64_t{chunks} << 16),
+                 std::memory_order_release);
+    generation_.store(generation, std::memory_order_release);
     generation_.notify_all();  // no system call unless a worker sleeps
 
-    run_chunk(0);
-    // The other chunks are about as long as ours, so the wait is short.
-    for (unsigned polls = 0; pending_.load(std::memory_order_acquire) != 0; ++polls) {
+    work_on(generation);
+    // Chunks claimed by workers may still be running.
+    for (unsigned polls = 0; chunks_left_.load(std::memory_order_acquire) != 0; ++polls) {
         if (polls < k_pause_polls) {
             cpu_relax();
         } else {
@@ -68,7 +74,27 @@ void ThreadPool::run(std::size_t count, Invoke invoke, void* ctx) {
     }
 }
 
-void ThreadPool::worker_loop(unsigned k) {
+void ThreadPool::work_on(std::uint32_t generation) {
+    std::uint64_t claim = claim_.load(std::memory_order_acquire);
+    for (;;) {
+        // Stop when the job is gone (a newer generation) or fully claimed.
+        if (claim >> 32 != generation) return;
+        const std::size_t chunks = (claim >> 16) & 0xFFFF;
+        const std::size_t chunk = claim & 0xFFFF;
+        if (chunk >= chunks) return;
+        if (!claim_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+            continue;  // claim was reloaded
+        }
+        const std::size_t begin = job_count_ * chunk / chunks;
+        const std::size_t end = job_count_ * (chunk + 1) / chunks;
+        job_invoke_(job_ctx_, begin, end);
+        chunks_left_.fetch_sub(1, std::memory_order_acq_rel);
+        claim = claim_.load(std::memory_order_acquire);
+    }
+}
+
+void ThreadPool::worker_loop() {
     std::uint32_t seen = 0;
     for (;;) {
         std::uint32_t current = generation_.load(std::memory_order_acquire);
@@ -87,8 +113,7 @@ void ThreadPool::worker_loop(unsigned k) {
         }
         seen = current;
         if (stop_.load(std::memory_order_relaxed)) return;
-        run_chunk(k);
-        pending_.fetch_sub(1, std::memory_order_release);
+        work_on(current);
     }
 }
 

@@ -107,14 +107,15 @@ void Tokenizer::encode_bpe(std::string_view text, std::vector<std::uint32_t>& ou
         }
         heap.clear();
         const auto try_add = [&](std::int32_t left, std::int32_t right) {
-            if (left < 0 || right < 0) return;
+            if (left < 0 || right < 0) return false;
             const std::uint32_t l = symbols[left].id, r = symbols[right].id;
             const auto it = merges_.find(pair_key(l, r));
-            if (it == merges_.end()) return;
+            if (it == merges_.end()) return false;
             heap.push_back({it->second.rank, left, right, l, r, it->second.result});
-            std::push_heap(heap.begin(), heap.end(), later);
+            return true;
         };
         for (std::int32_t i = 1; i < static_cast<std::int32_t>(symbols.size()); ++i) try_add(i - 1, i);
+        std::make_heap(heap.begin(), heap.end(), later);
 
         while (!heap.empty()) {
             std::pop_heap(heap.begin(), heap.end(), later);
@@ -127,8 +128,8 @@ void Tokenizer::encode_bpe(std::string_view text, std::vector<std::uint32_t>& ou
             left.next = right.next;
             if (right.next >= 0) symbols[right.next].prev = c.left;
             right.id = k_no_token;
-            try_add(left.prev, c.left);
-            try_add(c.left, left.next);
+            if (try_add(left.prev, c.left)) std::push_heap(heap.begin(), heap.end(), later);
+            if (try_add(c.left, left.next)) std::push_heap(heap.begin(), heap.end(), later);
         }
         for (std::int32_t i = 0; i >= 0; i = symbols[i].next) out.push_back(symbols[i].id);
     }

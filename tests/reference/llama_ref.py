@@ -8,8 +8,10 @@ prints or compares logits and greedy tokens:
 
   llama_ref.py logits  MODEL --tokens 256,104,105 --out logits.f64
       raw little-endian float64, vocab_size values per position
-  llama_ref.py compare MODEL --tokens IDS --native logits.f32 [--max-nmse 1e-10]
-      NMSE = sum((native - ref)^2) / sum(ref^2) over all positions; exit 1 above the bound
+  llama_ref.py compare MODEL --native logits.f32 (--tokens IDS | --run-json RUN.json) [--max-nmse 1e-10]
+      NMSE = sum((native - ref)^2) / sum(ref^2) over all positions; exit 1 above the bound.
+      With --run-json (slmctl run --json --dump-logits output) the ids fed are
+      prompt_tokens + generated_tokens, as many as the dump has rows.
   llama_ref.py greedy  MODEL --prompt-tokens IDS [-n 64]
       JSON: generated ids (EOS stops and is not included), stop_reason, and the
       smallest gap between the best and second-best logit over the steps
@@ -178,16 +180,22 @@ def main():
     ap.add_argument("-n", type=int, default=64)
     ap.add_argument("--out")
     ap.add_argument("--native", help="logits from slmctl run --dump-logits (raw f32)")
+    ap.add_argument("--run-json", help="slmctl run --json output naming the ids that were fed")
     ap.add_argument("--max-nmse", type=float, default=1e-10)
     a = ap.parse_args()
     m = Model(a.model)
 
-    if a.command in ("logits", "compare"):
-        ref = m.logits(parse_ids(a.tokens))
-        if a.command == "logits":
-            ref.astype("<f8").tofile(a.out)
-            return 0
+    if a.command == "logits":
+        m.logits(parse_ids(a.tokens)).astype("<f8").tofile(a.out)
+        return 0
+    if a.command == "compare":
         native = np.fromfile(a.native, "<f4").astype(np.float64)
+        if a.run_json:
+            run = json.load(open(a.run_json))
+            tokens = (run["prompt_tokens"] + run["generated_tokens"])[:native.size // m.vocab]
+        else:
+            tokens = parse_ids(a.tokens)
+        ref = m.logits(tokens)
         if native.size != ref.size:
             print(f"native logits have {native.size} values, reference {ref.size} "
                   f"({ref.shape[0]} positions x {m.vocab})", file=sys.stderr)

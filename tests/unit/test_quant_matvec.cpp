@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -22,12 +23,17 @@ TEST_CASE("quant.thread_pool: every index is visited once, in fixed chunks") {
         for (std::size_t count : {0u, 1u, 2u, 3u, 4u, 7u, 100u, 1001u}) {
             CAPTURE(threads);
             CAPTURE(count);
+            const std::size_t chunks = pool.chunk_count(count);
+            CHECK(chunks <= count);
+            CHECK(chunks <= 4 * threads);
             std::vector<std::atomic<int>> visits(count);
             std::atomic<int> calls{0}, unexpected_chunks{0};
             pool.parallel_for(count, [&](std::size_t begin, std::size_t end) {
-                bool expected = false;  // chunk k is [k*count/threads, (k+1)*count/threads)
-                for (unsigned k = 0; k < threads; ++k) {
-                    expected |= begin == count * k / threads && end == count * (k + 1) / threads;
+                // Chunk c is [c*count/chunks, (c+1)*count/chunks), whichever
+                // thread runs it (a single call when nothing is split).
+                bool expected = count <= 1 || threads == 1;
+                for (std::size_t c = 0; c < chunks; ++c) {
+                    expected |= begin == count * c / chunks && end == count * (c + 1) / chunks;
                 }
                 unexpected_chunks += (expected && begin < end) ? 0 : 1;
                 for (std::size_t i = begin; i < end; ++i) visits[i]++;
@@ -35,7 +41,7 @@ TEST_CASE("quant.thread_pool: every index is visited once, in fixed chunks") {
             });
             CHECK(unexpected_chunks == 0);
             for (std::size_t i = 0; i < count; ++i) CHECK(visits[i] == 1);
-            CHECK(calls <= static_cast<int>(threads));
+            CHECK(calls == static_cast<int>(threads == 1 ? std::min<std::size_t>(count, 1) : chunks));
         }
     }
 }
@@ -43,17 +49,24 @@ TEST_CASE("quant.thread_pool: every index is visited once, in fixed chunks") {
 TEST_CASE("quant.thread_pool: many small jobs and concurrent submitters") {
     ThreadPool pool(3);
     std::atomic<long> total{0};
+    std::atomic<int> calls_off_submitter{0};
     auto submit = [&] {
-        for (int round = 0; round < 2000; ++round) {
-            pool.parallel_for(6, [&](std::size_t begin, std::size_t end) {
+        const auto submitter = std::this_thread::get_id();
+        for (int round = 0; round < 1000; ++round) {
+            pool.parallel_for(24, [&](std::size_t begin, std::size_t end) {
+                // Enough work per chunk that workers get to claim some.
+                volatile unsigned sink = 0;
+                for (unsigned i = 0; i < 2000; ++i) sink = sink + i;
                 total += static_cast<long>(end - begin);
+                if (std::this_thread::get_id() != submitter) calls_off_submitter++;
             });
         }
     };
     std::thread other(submit);
     submit();
     other.join();
-    CHECK(total == 2L * 2000 * 6);
+    CHECK(total == 2L * 1000 * 24);
+    CHECK(calls_off_submitter > 0);
 }
 
 namespace {

@@ -68,7 +68,7 @@ TEST_CASE("tokenizer: create() rejects broken sections") {
     // BTOK
     const TokenizerSection btok = make_byte_level_section();
     check_rejects(with(btok, [](auto& s) { s.merges.emplace_back(1, 2); }), "tokenizer.unexpected_merges");
-    check_rejects(with(btok, [](auto& s) { s.tokens[65].text = "B"; }), "tokenizer.missing_byte_token");
+    check_rejects(with(btok, [](auto& s) { s.tokens[65].text.assign(1, 'B'); }), "tokenizer.missing_byte_token");
     check_rejects(with(btok, [](auto& s) { s.tokens.resize(200); s.bos_id = s.eos_id = format::k_no_token; s.flags = 0; }),
                   "tokenizer.missing_byte_token");
 

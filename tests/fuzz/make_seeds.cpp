@@ -1,0 +1,100 @@
+// Writes valid seed inputs for the fuzzers:
+//   <dir>/slm_reader/*.slm           small complete models (several dtypes/shapes)
+//   <dir>/tokenizer_section/*.tok    BTOK, BPE1 and SPM1 sections
+// Usage: fuzz_make_seeds <dir>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "support/slm_patch.hpp"
+#include "support/tiny_model.hpp"
+
+using namespace slm;
+using namespace slm::format;
+
+namespace {
+
+void write(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+TokenizerSection bpe() {
+    TokenizerSection t = test::byte_tokenizer(k_tokflag_add_bos);
+    t.kind = TokenizerKind::bpe;
+    t.tokens.push_back({"he", -1.0f, TokenType::normal});
+    t.merges = {{'h', 'e'}, {'l', 'l'}};
+    return t;
+}
+
+TokenizerSection spm() {
+    TokenizerSection t;
+    t.kind = TokenizerKind::sentencepiece;
+    t.unk_id = 0;
+    t.bos_id = 1;
+    t.eos_id = 2;
+    t.flags = k_tokflag_add_bos | k_tokflag_add_space_prefix;
+    t.tokens = {{"<unk>", 0.0f, TokenType::unknown}, {"<s>", 0.0f, TokenType::control},
+                {"</s>", 0.0f, TokenType::control},  {"<0x0A>", 0.0f, TokenType::byte},
+                {"\xE2\x96\x81the", -2.5f, TokenType::normal}, {"", 0.0f, TokenType::unused}};
+    return t;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s <corpus-dir>\n", argv[0]);
+        return 2;
+    }
+    try {
+        const std::filesystem::path root = argv[1];
+        const auto models = root / "slm_reader";
+        const auto sections = root / "tokenizer_section";
+        std::filesystem::create_directories(models);
+        std::filesystem::create_directories(sections);
+
+        test::TinySpec tied;
+        write(models / "tied_f32.slm", test::make_tiny_slm(tied));
+
+        test::TinySpec mixed;
+        mixed.matrix_dtype = DType::q8_0;
+        mixed.dtype_overrides["layers.0.feed_forward.w2.weight"] = DType::q4_0;
+        write(models / "tied_mixed.slm", test::make_tiny_slm(mixed));
+
+        test::TinySpec gqa;
+        gqa.config.tied_output = false;
+        gqa.config.n_heads = 4;
+        gqa.config.n_kv_heads = 1;
+        gqa.config.head_dim = 2;
+        gqa.config.ffn_dim = 8;
+        gqa.matrix_dtype = DType::q4_0;
+        gqa.vector_dtype = DType::q8_0;
+        write(models / "untied_gqa_q4.slm", test::make_tiny_slm(gqa));
+
+        write(models / "long_header.slm", test::with_longer_header(test::make_tiny_slm(tied), 64));
+
+        // A model whose tokenizer is an SPM1 section with a small vocabulary
+        // keeps the seed small, so mutations hit the structure more often.
+        test::TinyModel small = test::make_tiny_input([] {
+            test::TinySpec s;
+            s.config.vocab_size = 6;
+            return s;
+        }());
+        small.input.tokenizer = spm();
+        auto small_file = write_slm(small.input);
+        if (!small_file) throw std::runtime_error(small_file.error().message);
+        write(models / "small_spm.slm", *small_file);
+
+        write(sections / "btok.tok", serialize_tokenizer_section(test::byte_tokenizer()));
+        write(sections / "bpe1.tok", serialize_tokenizer_section(bpe()));
+        write(sections / "spm1.tok", serialize_tokenizer_section(spm()));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "fuzz_make_seeds: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
