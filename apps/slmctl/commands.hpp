@@ -15,6 +15,7 @@ using RegisterFn = void (*)(CLI::App& app, Context& ctx);
 void register_pack(CLI::App& app, Context& ctx);
 void register_verify(CLI::App& app, Context& ctx);
 void register_inspect(CLI::App& app, Context& ctx);
+void register_quantize(CLI::App& app, Context& ctx);
 void register_run(CLI::App& app, Context& ctx);
 
 // In the order `slmctl --help` lists them.
@@ -22,6 +23,7 @@ inline constexpr RegisterFn k_commands[] = {
     register_pack,
     register_verify,
     register_inspect,
+    register_quantize,
     register_run,
 };
 

@@ -33,8 +33,9 @@ std::vector<Unit> decode_units(std::string_view text) {
 }  // namespace
 
 std::vector<std::string_view> pretokenize_gpt2(std::string_view text) {
-    // Offsets are kept as 32-bit to halve the unit array; callers never pass
-    // gigabyte prompts, but fall back to one piece per 2 GiB chunk to be safe.
+    // Unit offsets are 32-bit to keep the array small. Inputs of 2 GiB or more
+    // are split into 1 GiB chunks first: the pieces still cover the input
+    // exactly, only a boundary may fall inside a word.
     if (text.size() >= 0x80000000u) {
         std::vector<std::string_view> out;
         for (std::size_t pos = 0; pos < text.size(); pos += 0x40000000u) {

@@ -36,10 +36,11 @@ public:
     // vocabulary has one. Special-token texts in the input are plain text.
     std::vector<std::uint32_t> encode(std::string_view text, bool add_bos) const;
 
-    // The bytes of a whole sequence: control, unknown and unused tokens give
-    // nothing; SPM1 drops the space that add_space_prefix put before the first
-    // piece. Out-of-range ids are skipped. To decode a continuation (generated
-    // tokens) use token_piece() or StreamDecoder, which never strip.
+    // The bytes of a whole sequence: BOS, EOS, control, unknown and unused
+    // tokens give nothing; SPM1 drops the space that add_space_prefix put
+    // before the first piece. Out-of-range ids are skipped. To decode a
+    // continuation (generated tokens) use token_piece() or StreamDecoder,
+    // which keep that space.
     std::string decode(std::span<const std::uint32_t> ids) const;
 
     // The bytes this token contributes on its own (may be part of a UTF-8

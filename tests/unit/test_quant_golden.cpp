@@ -201,8 +201,9 @@ TEST_CASE("quant.golden: dequantized values are nibble/int8 times the stored sca
 }
 
 TEST_CASE("quant.golden: fp32_to_fp16 matches the vectors") {
-    for (const auto& [f, h] : golden().f16) {
-        CAPTURE(f);
-        CHECK(fp32_to_fp16(std::bit_cast<float>(f)) == h);
+    for (const auto& vector : golden().f16) {
+        const std::uint32_t f32_bits = vector.first;
+        CAPTURE(f32_bits);
+        CHECK(fp32_to_fp16(std::bit_cast<float>(f32_bits)) == vector.second);
     }
 }

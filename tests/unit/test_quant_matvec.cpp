@@ -102,8 +102,9 @@ TEST_CASE("quant.matvec: same bits for any thread count, close to the exact prod
     std::mt19937 rng(5);
     std::normal_distribution<float> dist(0.0f, 1.0f);
     for (const DTypeTraits& t : all_dtype_traits()) {
-        for (auto [rows, n] : {std::pair<std::size_t, std::size_t>{1, 32}, {7, 64}, {288, 288},
-                               {768, 288}, {289, 768}, {1000, 96}}) {
+        for (const auto& shape : {std::pair<std::size_t, std::size_t>{1, 32}, {7, 64}, {288, 288},
+                                  {768, 288}, {289, 768}, {1000, 96}}) {
+            const std::size_t rows = shape.first, n = shape.second;
             CAPTURE(std::string(t.name));
             CAPTURE(rows);
             CAPTURE(n);

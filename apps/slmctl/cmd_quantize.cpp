@@ -1,0 +1,139 @@
+// slmctl quantize IN.slm --to q8_0|q4_0 -o OUT.slm: ggml-exact quantization
+// plus a quality report against the parent.
+#include <memory>
+#include <optional>
+
+#include "commands.hpp"
+#include "core/hash.hpp"
+#include "core/io.hpp"
+#include "format/slm_file.hpp"
+#include "output.hpp"
+#include "package/manifest.hpp"
+#include "package/quantize.hpp"
+#include "runtime/model.hpp"
+#include "runtime/model_compare.hpp"
+#include "tokenizer/tokenizer.hpp"
+
+namespace slmctl {
+namespace {
+
+// Scored when no --report-text is given: plain English, so BPE and byte
+// tokenizers both see ordinary text.
+constexpr const char* k_default_report_text =
+    "A skill package carries a tiny model, its tokenizer and the evidence that it works. "
+    "Release engineers promote a candidate to canary, then to champion, and roll it back when "
+    "an evaluation fails. The quick brown fox jumps over the lazy dog.";
+
+struct QuantizeArgs {
+    std::string input, output, manifest_in, manifest_out, to = "q8_0", version, report_text_file;
+    std::uint32_t block_size = 32;
+    unsigned threads = 1;
+    bool requantize = false, no_report = false, json = false;
+};
+
+slm::Result<nlohmann::json> quality_report(const slm::format::SlmView& parent, const std::vector<std::uint8_t>& child,
+                                           const QuantizeArgs& a) {
+    std::string text = k_default_report_text;
+    if (!a.report_text_file.empty()) {
+        auto t = slm::read_text_file(a.report_text_file);
+        if (!t) return t.take_error();
+        text = std::move(*t);
+    }
+    auto tok = slm::tokenizer::Tokenizer::create(parent.tokenizer());
+    if (!tok) return tok.take_error();
+    std::vector<std::uint32_t> ids = tok->encode(text, true);
+    if (ids.size() > parent.config().context_length) ids.resize(parent.config().context_length);
+    auto child_view = slm::format::parse_slm(child, "<quantized>");
+    if (!child_view) return child_view.take_error();
+    auto pm = slm::runtime::Model::create(parent);
+    if (!pm) return pm.take_error();
+    auto cm = slm::runtime::Model::create(*child_view);
+    if (!cm) return cm.take_error();
+    auto r = slm::runtime::compare_models(*pm, *cm, ids, a.threads);
+    if (!r) return r.take_error();
+    return nlohmann::json{{"text", a.report_text_file.empty() ? "built-in" : a.report_text_file},
+                          {"positions", r->positions},
+                          {"mean_kl", r->mean_kl},
+                          {"max_kl", r->max_kl},
+                          {"same_top1", r->same_top1},
+                          {"perplexity_parent", r->perplexity_parent},
+                          {"perplexity_quantized", r->perplexity_derived},
+                          {"max_abs_logit_diff", r->max_abs_logit_diff}};
+}
+
+int run_quantize(const QuantizeArgs& a) {
+    slm::format::DType target;
+    if (!slm::format::dtype_from_name(a.to, target) || !slm::format::dtype_is_quantized(target))
+        return report_error(slm::make_error(slm::ErrorCode::usage, "cli.bad_dtype",
+                                            "--to: expected q8_0 or q4_0, found " + a.to));
+    auto file = slm::format::SlmFile::open(a.input);
+    if (!file) return report_error(file.error());
+    const std::string manifest_in =
+        a.manifest_in.empty() ? slm::package::default_manifest_path(a.input) : a.manifest_in;
+    auto parent_manifest = slm::package::load_manifest(manifest_in);
+    if (!parent_manifest) return report_error(parent_manifest.error());
+    if ((*parent_manifest)["artifact"]["digest"] != slm::sha256_ref(file->bytes()))
+        return report_error(slm::make_error(slm::ErrorCode::check_failed, "quantize.manifest_mismatch",
+                                            manifest_in + " describes another artifact than " + a.input));
+
+    slm::package::QuantizeOptions opt{target, a.block_size, a.requantize};
+    auto q = slm::package::quantize_artifact(file->view(), slm::package::skill_info_from_manifest(*parent_manifest),
+                                             opt, a.version.empty() ? std::nullopt : std::optional(a.version));
+    if (!q) return report_error(q.error());
+
+    nlohmann::json report = nullptr;
+    if (!a.no_report) {
+        auto r = quality_report(file->view(), q->slm, a);
+        if (!r) return report_error(r.error());
+        report = std::move(*r);
+    }
+    const std::string manifest_out =
+        a.manifest_out.empty() ? slm::package::default_manifest_path(a.output) : a.manifest_out;
+    if (auto st = slm::write_file_atomic(a.output, slm::Bytes(q->slm)); !st) return report_error(st.error());
+    if (auto st = slm::write_file_atomic(manifest_out, slm::package::manifest_bytes(q->manifest)); !st)
+        return report_error(st.error());
+
+    std::size_t converted = 0;
+    for (const auto& d : q->decisions) converted += d.reason.empty() ? 1 : 0;
+    if (a.json) {
+        nlohmann::json tensors = nlohmann::json::array();
+        for (const auto& d : q->decisions)
+            tensors.push_back({{"name", d.name}, {"from", d.from}, {"to", d.to}, {"note", d.reason}});
+        print_json({{"artifact", a.output}, {"artifact_digest", q->artifact_digest}, {"size", q->slm.size()},
+                    {"input_size", file->bytes().size()}, {"manifest", manifest_out}, {"manifest_id", q->manifest_id},
+                    {"dtype", a.to}, {"block_size", a.block_size}, {"tensors_converted", converted},
+                    {"tensors", tensors}, {"quality", report}});
+        return 0;
+    }
+    note("quantized {} -> {} ({}, {} -> {}, {} of {} tensors)\n", a.input, a.output, a.to,
+         human_bytes(file->bytes().size()), human_bytes(q->slm.size()), converted, q->decisions.size());
+    note("  artifact  {}\n  manifest  {} (id {})\n", q->artifact_digest, manifest_out, q->manifest_id);
+    if (!report.is_null())
+        note("  quality   mean KL {:.6f} nats  same-top-1 {:.1f}%  perplexity {:.3f} -> {:.3f}  ({} positions)\n",
+             report["mean_kl"].get<double>(), 100.0 * report["same_top1"].get<double>(),
+             report["perplexity_parent"].get<double>(), report["perplexity_quantized"].get<double>(),
+             report["positions"].get<int>());
+    return 0;
+}
+
+}  // namespace
+
+void register_quantize(CLI::App& app, Context& ctx) {
+    auto a = std::make_shared<QuantizeArgs>();
+    auto* cmd = app.add_subcommand("quantize", "Quantize weight matrices to q8_0 or q4_0 (ggml reference quantizers)");
+    cmd->add_option("input", a->input, "Input .slm")->required();
+    cmd->add_option("--to", a->to, "Target dtype: q8_0 or q4_0")->required();
+    cmd->add_option("-o,--output", a->output, "Output .slm")->required();
+    cmd->add_option("--block-size", a->block_size, "Elements per scale (must divide each row)")->capture_default_str();
+    cmd->add_option("--manifest", a->manifest_in, "Input's manifest (default: sibling <input>.manifest.json)");
+    cmd->add_option("--manifest-out", a->manifest_out, "Output manifest (default: <output>.manifest.json)");
+    cmd->add_option("--version", a->version, "Version of the new manifest (default: <input version>+q8-0|q4-0)");
+    cmd->add_flag("--requantize", a->requantize, "Allow re-quantizing tensors that are already quantized");
+    cmd->add_option("--report-text", a->report_text_file, "Text file scored for the quality report");
+    cmd->add_flag("--no-report", a->no_report, "Skip the quality report");
+    cmd->add_option("--threads", a->threads, "Threads for the quality report")->capture_default_str();
+    cmd->add_flag("--json", a->json, "Print a JSON summary on stdout");
+    cmd->callback([a, &ctx] { ctx.exit_code = run_quantize(*a); });
+}
+
+}  // namespace slmctl

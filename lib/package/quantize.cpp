@@ -1,0 +1,121 @@
+#include "package/quantize.hpp"
+
+#include "core/hash.hpp"
+#include "format/writer.hpp"
+#include "package/manifest.hpp"
+#include "quant/dtype_traits.hpp"
+
+namespace slm::package {
+namespace {
+
+// Owns the converted payloads while the writer reads them.
+struct ConvertedTensor {
+    std::vector<std::uint8_t> values;
+    std::vector<float> scales;
+};
+
+std::string name_of(format::DType t) { return std::string(format::dtype_name(t)); }
+
+// Semver build metadata allows [0-9A-Za-z-] only: "q8_0" becomes "q8-0".
+std::string semver_tag(format::DType t) {
+    std::string s = name_of(t);
+    for (char& c : s)
+        if (c == '_') c = '-';
+    return s;
+}
+
+Result<ConvertedTensor> convert(const format::TensorView& t, const QuantizeOptions& opt) {
+    const auto& from = quant::dtype_traits(t.dtype);
+    const auto& to = quant::dtype_traits(opt.target);
+    const std::size_t n = t.row_length();
+    const std::size_t rows = t.row_count();
+    std::vector<float> row(n);
+    ConvertedTensor out;
+    out.values.resize(to.value_bytes(n) * rows);
+    out.scales.resize(to.scale_count(n, opt.block_size) * rows);
+    const std::size_t from_values = from.value_bytes(n);
+    const std::size_t from_scales = from.scale_count(n, t.entry.block_size);
+    for (std::size_t r = 0; r < rows; ++r) {
+        from.dequantize_row(t.data.data() + r * from_values,
+                            from_scales ? t.scale_values() + r * from_scales : nullptr, t.entry.block_size,
+                            row.data(), n);
+        Status st = to.quantize_row_ref(row.data(), n, opt.block_size, out.values.data() + r * to.value_bytes(n),
+                                        out.scales.data() + r * to.scale_count(n, opt.block_size));
+        if (!st) {
+            Error e = st.take_error();
+            e.message = "tensor " + t.name + " row " + std::to_string(r) + ": " + e.message;
+            return e;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const SkillInfo& info,
+                                            const QuantizeOptions& opt,
+                                            const std::optional<std::string>& version_override) {
+    if (!format::dtype_is_quantized(opt.target))
+        return make_error(ErrorCode::usage, "quant.bad_target", "quantize target must be q8_0 or q4_0");
+    QuantizedArtifact out;
+    format::SlmInput in;
+    in.config = input.config();
+    in.tokenizer = input.tokenizer();
+    std::vector<ConvertedTensor> storage;
+    storage.reserve(input.tensors().size());
+
+    for (const auto& t : input.tensors()) {
+        format::TensorInput ti;
+        ti.name = t.name;
+        ti.dims.assign(t.entry.dims.begin(), t.entry.dims.begin() + t.entry.rank);
+        ti.dtype = t.dtype;
+        ti.data = t.data;
+        ti.scales = t.scales;
+        ti.block_size = t.entry.block_size;
+        TensorDecision d{t.name, name_of(t.dtype), name_of(t.dtype), ""};
+        if (t.entry.rank < 2) {
+            d.reason = "1-D tensors (norms) stay f32";
+        } else if (t.dtype == opt.target && t.entry.block_size == opt.block_size) {
+            d.reason = "already " + name_of(opt.target);
+        } else if (t.dtype != format::DType::f32 && !opt.requantize) {
+            return make_error(ErrorCode::usage, "quant.already_quantized",
+                              "tensor " + t.name + " is already " + name_of(t.dtype) +
+                                  "; re-quantizing loses precision twice (pass --requantize to do it anyway)");
+        } else if (quant::dtype_traits(opt.target).check_block_size(t.row_length(), opt.block_size).ok() == false) {
+            d.reason = "row length " + std::to_string(t.row_length()) + " is not a multiple of the block size " +
+                       std::to_string(opt.block_size) + "; kept as " + name_of(t.dtype);
+        } else {
+            auto converted = convert(t, opt);
+            if (!converted) return converted.take_error();
+            storage.push_back(std::move(*converted));
+            ti.dtype = opt.target;
+            ti.block_size = opt.block_size;
+            ti.data = Bytes(storage.back().values);
+            ti.scales = Bytes(reinterpret_cast<const std::uint8_t*>(storage.back().scales.data()),
+                              storage.back().scales.size() * sizeof(float));
+            d.to = name_of(opt.target);
+        }
+        out.decisions.push_back(std::move(d));
+        in.tensors.push_back(std::move(ti));
+    }
+
+    auto image = format::write_slm(in);
+    if (!image) return image.take_error();
+    auto view = format::parse_slm(*image, "<quantized>");
+    if (!view) return view.take_error();
+
+    SkillInfo derived = info;
+    derived.version = version_override ? *version_override : info.version + "+" + semver_tag(opt.target);
+    Provenance prov;
+    prov.operator_name = "quantize";
+    prov.parents.push_back({sha256_ref(input.file_bytes()), "input-model", "slm"});
+    prov.parameters = {{"dtype", name_of(opt.target)}, {"block_size", opt.block_size},
+                       {"requantize", opt.requantize}, {"reference", "ggml quantize_row_*_ref"}};
+    out.manifest = make_manifest(derived, prov, *view);
+    out.artifact_digest = sha256_ref(Bytes(*image));
+    out.manifest_id = manifest_id(out.manifest);
+    out.slm = std::move(*image);
+    return out;
+}
+
+}  // namespace slm::package

@@ -1,0 +1,48 @@
+// `quantize`: f32 (or, when asked, already quantized) weight matrices ->
+// q8_0 / q4_0 with ggml's reference quantizers; a new artifact and manifest
+// whose parent is the input.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+#include "format/layout.hpp"
+#include "format/reader.hpp"
+#include "package/skill_spec.hpp"
+
+namespace slm::package {
+
+struct QuantizeOptions {
+    format::DType target = format::DType::q8_0;
+    std::uint32_t block_size = 32;
+    // Re-quantize tensors that are already quantized (dequantize first).
+    bool requantize = false;
+};
+
+struct TensorDecision {
+    std::string name;
+    std::string from, to;  // dtype names
+    std::string reason;    // why a tensor was left as it was ("" when converted)
+};
+
+struct QuantizedArtifact {
+    std::vector<std::uint8_t> slm;
+    nlohmann::json manifest;
+    std::string artifact_digest;
+    std::string manifest_id;
+    std::vector<TensorDecision> decisions;
+};
+
+// `info` carries the skill facts (from the parent manifest). Version gets a
+// "+q8-0" / "+q4-0" build suffix unless `version_override` is given.
+// Errors: "quant.already_quantized" (usage) for a quantized input tensor
+// without requantize; quantizer errors (non-finite values) as invalid_input.
+Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const SkillInfo& info,
+                                            const QuantizeOptions& options,
+                                            const std::optional<std::string>& version_override = {});
+
+}  // namespace slm::package

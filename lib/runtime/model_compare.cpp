@@ -1,0 +1,107 @@
+#include "runtime/model_compare.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "runtime/session.hpp"
+
+namespace slm::runtime {
+namespace {
+
+Status check_sequence(const Model& model, std::span<const std::uint32_t> tokens) {
+    if (tokens.size() < 2)
+        return make_error(ErrorCode::invalid_input, "runtime.compare_too_short",
+                          "need at least 2 tokens to score next-token predictions, found " +
+                              std::to_string(tokens.size()));
+    if (tokens.size() > model.config().context_length)
+        return make_error(ErrorCode::invalid_input, "runtime.compare_too_long",
+                          std::to_string(tokens.size()) + " tokens exceed the context length " +
+                              std::to_string(model.config().context_length));
+    return {};
+}
+
+std::size_t argmax(std::span<const float> v) {
+    return static_cast<std::size_t>(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+double kl_from_log_probs(const std::vector<double>& lp, const std::vector<double>& lq) {
+    double kl = 0.0;
+    for (std::size_t i = 0; i < lp.size(); ++i) kl += std::exp(lp[i]) * (lp[i] - lq[i]);
+    return std::max(kl, 0.0);  // rounding can leave a tiny negative for identical inputs
+}
+
+}  // namespace
+
+void log_softmax(std::span<const float> logits, std::span<double> out) {
+    double max = -INFINITY;
+    for (float l : logits) max = std::max(max, static_cast<double>(l));
+    double sum = 0.0;
+    for (float l : logits) sum += std::exp(static_cast<double>(l) - max);
+    const double log_z = max + std::log(sum);
+    for (std::size_t i = 0; i < logits.size(); ++i) out[i] = static_cast<double>(logits[i]) - log_z;
+}
+
+double kl_divergence(std::span<const float> p_logits, std::span<const float> q_logits) {
+    std::vector<double> lp(p_logits.size()), lq(q_logits.size());
+    log_softmax(p_logits, lp);
+    log_softmax(q_logits, lq);
+    return kl_from_log_probs(lp, lq);
+}
+
+Result<ComparisonReport> compare_models(const Model& parent, const Model& derived,
+                                        std::span<const std::uint32_t> tokens, unsigned threads) {
+    if (parent.config().vocab_size != derived.config().vocab_size ||
+        parent.config().context_length != derived.config().context_length)
+        return make_error(ErrorCode::incompatible, "runtime.compare_mismatch",
+                          "models differ in vocab size or context length and cannot be compared");
+    SLM_TRY(check_sequence(parent, tokens));
+    auto a = Session::create(parent, {threads});
+    if (!a) return a.take_error();
+    auto b = Session::create(derived, {threads});
+    if (!b) return b.take_error();
+
+    ComparisonReport r;
+    double nll_parent = 0.0, nll_derived = 0.0, kl_sum = 0.0;
+    std::uint32_t agree = 0;
+    std::vector<double> lp(parent.config().vocab_size), lq(parent.config().vocab_size);
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+        auto pl = a->feed(tokens[i]);
+        if (!pl) return pl.take_error();
+        auto ql = b->feed(tokens[i]);
+        if (!ql) return ql.take_error();
+        log_softmax(*pl, lp);
+        log_softmax(*ql, lq);
+        const double kl = kl_from_log_probs(lp, lq);
+        kl_sum += kl;
+        r.max_kl = std::max(r.max_kl, kl);
+        agree += argmax(*pl) == argmax(*ql) ? 1 : 0;
+        nll_parent -= lp[tokens[i + 1]];
+        nll_derived -= lq[tokens[i + 1]];
+        for (std::size_t v = 0; v < lp.size(); ++v)
+            r.max_abs_logit_diff = std::max(r.max_abs_logit_diff, std::fabs(double((*pl)[v]) - double((*ql)[v])));
+    }
+    r.positions = static_cast<std::uint32_t>(tokens.size() - 1);
+    r.mean_kl = kl_sum / r.positions;
+    r.same_top1 = static_cast<double>(agree) / r.positions;
+    r.perplexity_parent = std::exp(nll_parent / r.positions);
+    r.perplexity_derived = std::exp(nll_derived / r.positions);
+    return r;
+}
+
+Result<double> perplexity(const Model& model, std::span<const std::uint32_t> tokens, unsigned threads) {
+    SLM_TRY(check_sequence(model, tokens));
+    auto s = Session::create(model, {threads});
+    if (!s) return s.take_error();
+    std::vector<double> lp(model.config().vocab_size);
+    double nll = 0.0;
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+        auto l = s->feed(tokens[i]);
+        if (!l) return l.take_error();
+        log_softmax(*l, lp);
+        nll -= lp[tokens[i + 1]];
+    }
+    return std::exp(nll / static_cast<double>(tokens.size() - 1));
+}
+
+}  // namespace slm::runtime

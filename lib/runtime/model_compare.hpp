@@ -1,0 +1,42 @@
+// Compares a derived model (quantized, adapted) with its parent on the same
+// token sequence: per position, the next-token distributions of both.
+//
+//   KL(parent || derived) = sum_i p_i (log p_i - log q_i)   averaged over positions
+//   same-top-1            = share of positions where both argmax agree
+//   perplexity            = exp(mean -log p(next token))    for each model
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/result.hpp"
+#include "runtime/model.hpp"
+
+namespace slm::runtime {
+
+struct ComparisonReport {
+    std::uint32_t positions = 0;      // predictions compared (tokens - 1)
+    double mean_kl = 0.0;             // nats
+    double max_kl = 0.0;
+    double same_top1 = 0.0;           // in [0, 1]
+    double perplexity_parent = 0.0;
+    double perplexity_derived = 0.0;
+    double max_abs_logit_diff = 0.0;
+};
+
+// Log-probabilities of a logit vector, computed in double.
+void log_softmax(std::span<const float> logits, std::span<double> out);
+
+// KL(p || q) between the distributions of two logit vectors, in nats.
+double kl_divergence(std::span<const float> p_logits, std::span<const float> q_logits);
+
+// Both models must share vocab size and context; `tokens` needs at least two
+// tokens and at most context_length. Errors: "runtime.compare_mismatch"
+// (incompatible), "runtime.compare_too_short" (invalid_input).
+Result<ComparisonReport> compare_models(const Model& parent, const Model& derived,
+                                        std::span<const std::uint32_t> tokens, unsigned threads = 1);
+
+// Perplexity of one model on a token sequence (same rules as compare_models).
+Result<double> perplexity(const Model& model, std::span<const std::uint32_t> tokens, unsigned threads = 1);
+
+}  // namespace slm::runtime
