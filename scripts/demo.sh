@@ -28,13 +28,24 @@ run verify "$OUT/tiny.slm" --policy "$OUT/policy.yaml"
 step "3. inspect: what is inside"
 run inspect "$OUT/tiny.slm"
 
-step "4. every fixture packs and verifies (BPE tokenizer, tied output, GQA, MQA)"
+step "4. quantize: ggml-exact q8_0 and q4_0, each with a manifest and a quality report vs the parent"
+run quantize "$OUT/tiny.slm" --to q8_0 -o "$OUT/tiny-q8_0.slm"
+run quantize "$OUT/tiny.slm" --to q4_0 -o "$OUT/tiny-q4_0.slm"
+
+step "5. run: greedy generation from the q8_0 artifact (random weights: expect noise, not prose)"
+run run "$OUT/tiny-q8_0.slm" -p "Once upon a time" -n 24 --json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("generated ids:", r["generated_tokens"])
+print("decode: %.0f tok/s on %d thread(s), %s kernels" % (r["decode_tok_s"], r["threads"], r["kernel"]))'
+
+step "6. every fixture packs and verifies (BPE tokenizer, tied output, GQA, MQA)"
 for name in tiny-bpe tiny-tied tiny-gqa tiny-mqa; do
   "$SLMCTL" pack "fixtures/$name/spec.yaml" -o "$OUT/$name.slm" 2>/dev/null
   printf '%-10s ' "$name"; "$SLMCTL" verify "$OUT/$name.slm" | tail -n 1
 done
 
-step "5. a corrupted copy is refused (exit 3)"
+step "7. a corrupted copy is refused (exit 3)"
 cp "$OUT/tiny.slm" "$OUT/corrupt.slm"
 printf '\x00' | dd of="$OUT/corrupt.slm" bs=1 seek=4096 conv=notrunc status=none
 set +e
