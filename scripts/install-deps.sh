@@ -8,10 +8,10 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libcli11-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
-  libzstd-dev libxxhash-dev
+  libzstd-dev libxxhash-dev python3
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(doctest-dev clang-14 libclang-rt-14-dev python3 python3-jsonschema xxhash)
+  packages+=(doctest-dev clang-14 libclang-rt-14-dev python3-jsonschema python3-numpy xxhash)
 fi
 
 missing=()

@@ -1,7 +1,6 @@
 #include "runtime/forward.hpp"
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 #include <string>
 
@@ -99,7 +98,11 @@ Result<std::span<const float>> forward(const Model& model, State& s, std::uint32
                           "position " + std::to_string(pos) + " is beyond the context length " +
                               std::to_string(c.context_length));
     }
-    assert(s.key_cache.size() == std::size_t{c.n_layers} * c.context_length * c.kv_dim());
+    if (s.key_cache.size() != std::size_t{c.n_layers} * c.context_length * c.kv_dim() ||
+        s.logits.size() != c.vocab_size || s.hb.size() != c.ffn_dim || s.x.size() != c.dim()) {
+        return make_error(ErrorCode::internal, "runtime.state_mismatch",
+                          "the state was not created for this model's configuration");
+    }
 
     const std::size_t dim = c.dim();
     const std::size_t kv_dim = c.kv_dim();

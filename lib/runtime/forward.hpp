@@ -40,7 +40,8 @@ enum class Logits { compute, skip };
 // in order 0, 1, 2, ...: attention reads cache entries 0..pos. Returns a view
 // of state.logits (empty with Logits::skip), valid until the next call.
 // Errors (ErrorCode::invalid_input): "runtime.bad_token" for token >=
-// vocab_size, "runtime.context_full" for pos >= context_length.
+// vocab_size, "runtime.context_full" for pos >= context_length;
+// ErrorCode::internal "runtime.state_mismatch" for a state sized for another model.
 Result<std::span<const float>> forward(const Model& model, State& state, std::uint32_t token,
                                        std::uint32_t pos, quant::ThreadPool* pool = nullptr,
                                        Logits logits = Logits::compute);

@@ -44,6 +44,13 @@ public:
     // already checked this; the runtime does not rely on it).
     static Result<Model> create(const format::SlmView& view);
 
+    // Move-only: layer pointers may refer to owned_norms_, whose buffers a
+    // move keeps in place but a copy would not.
+    Model(Model&&) noexcept = default;
+    Model& operator=(Model&&) noexcept = default;
+    Model(const Model&) = delete;
+    Model& operator=(const Model&) = delete;
+
     const format::ModelConfig& config() const { return config_; }
     std::uint32_t dim() const { return config_.dim(); }
     std::uint32_t kv_dim() const { return config_.kv_dim(); }

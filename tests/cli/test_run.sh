@@ -136,7 +136,7 @@ cp tiny.slm badsum.slm
 printf '\x01' | dd of=badsum.slm bs=1 seek=100 conv=notrunc status=none
 expect_exit 3 "run with a wrong checksum" -- "$SLMCTL" run badsum.slm -n 4
 expect_stderr_contains "badsum.slm" "checksum error names the file"
-expect_exit 0 "run --no-verify skips the checksum" -- "$SLMCTL" run badsum.slm -n 4 --json
+expect_exit 0 "run --no-verify skips the checksum" -- "$SLMCTL" run badsum.slm -n 4 --no-verify --json
 grep -q '"checksum_verified": false' out && ok || fail "--no-verify reported"
 head -c 3000 tiny.slm > truncated.slm
 expect_exit 3 "--no-verify still checks the structure" -- "$SLMCTL" run truncated.slm --no-verify

@@ -214,6 +214,11 @@ TEST_CASE("runtime.forward: bad token and position are errors, not crashes") {
     auto skipped = runtime::forward(*l->model, *state, 2, 1, nullptr, runtime::Logits::skip);
     REQUIRE(skipped.ok());
     CHECK(skipped->empty());
+
+    auto other = load_spec(fixture_config(1));
+    auto mismatch = runtime::forward(*other->model, *state, 1, 0);
+    REQUIRE_FALSE(mismatch.ok());
+    CHECK(mismatch.error().id == "runtime.state_mismatch");
 }
 
 TEST_CASE("runtime.forward: position 0 attends only to itself") {
@@ -333,7 +338,7 @@ TEST_CASE("runtime.forward: every kernel set gives the same tokens") {
     }
 }
 
-TEST_CASE("runtime.forward: q8_0 and q4_0 models stay close to f32") {
+TEST_CASE("runtime.forward: q8_0 and q4_0 models run on their quantized weights") {
     test::TinySpec spec;
     spec.config = fixture_config(2);
     spec.seed = 21;
@@ -342,35 +347,43 @@ TEST_CASE("runtime.forward: q8_0 and q4_0 models stay close to f32") {
     const auto tokens = sample_tokens();
     const auto ref = sequence_logits(*reference->model, tokens);
 
-    // NMSE bounds measured on this model with margin (q8_0 ~1e-4, q4_0 ~1e-2).
-    for (auto [dtype, bound] : {std::pair{format::DType::q8_0, 1e-3}, std::pair{format::DType::q4_0, 5e-2}}) {
+    // Loose bounds against the f32 model (quantization noise on random
+    // weights, measured: q8_0 ~6e-4, q4_0 ~0.15); tight against an f32 model
+    // holding the dequantized weights, which isolates the quantized kernels.
+    for (auto [dtype, bound] : {std::pair{format::DType::q8_0, 5e-3}, std::pair{format::DType::q4_0, 0.4}}) {
         const quant::DTypeTraits& traits = quant::dtype_traits(dtype);
         CAPTURE(traits.name);
         format::SlmInput input = f32.input;
+        format::SlmInput dequantized = f32.input;
         std::vector<std::vector<std::uint8_t>> storage;
-        storage.reserve(2 * input.tensors.size());
-        for (auto& t : input.tensors) {
+        storage.reserve(3 * input.tensors.size());
+        for (std::size_t i = 0; i < input.tensors.size(); ++i) {
+            format::TensorInput& t = input.tensors[i];
             if (t.dims.size() != 2) continue;  // norms stay f32
             const std::size_t n = static_cast<std::size_t>(t.dims[0]) * t.dims[1];
             std::vector<std::uint8_t> values(traits.value_bytes(n));
             std::vector<std::uint8_t> scales(traits.scale_count(n, 32) * sizeof(float));
-            REQUIRE(traits
-                        .quantize_row_ref(reinterpret_cast<const float*>(t.data.data()), n, 32, values.data(),
-                                          reinterpret_cast<float*>(scales.data()))
+            std::vector<std::uint8_t> back(n * sizeof(float));
+            auto* scale_values = reinterpret_cast<float*>(scales.data());
+            REQUIRE(traits.quantize_row_ref(reinterpret_cast<const float*>(t.data.data()), n, 32, values.data(),
+                                            scale_values)
                         .ok());
+            traits.dequantize_row(values.data(), scale_values, 32, reinterpret_cast<float*>(back.data()), n);
             storage.push_back(std::move(values));
             t.data = storage.back();
             storage.push_back(std::move(scales));
             t.scales = storage.back();
             t.dtype = dtype;
             t.block_size = 32;
+            storage.push_back(std::move(back));
+            dequantized.tensors[i].data = storage.back();
         }
         auto quantized = load(input);
+        auto widened = load(dequantized);
         CHECK(quantized->model->token_embedding().dtype == dtype);
         const auto logits = sequence_logits(*quantized->model, tokens);
-        const double e = nmse(logits, ref);
-        MESSAGE(traits.name << " logits NMSE vs f32: " << e);
-        CHECK(e < bound);
+        CHECK(nmse(logits, ref) < bound);
+        CHECK(nmse(logits, sequence_logits(*widened->model, tokens)) < 1e-10);
 
         // Embedding rows dequantize to what the dtype table says.
         std::vector<float> row(32), expect(32);
@@ -380,9 +393,10 @@ TEST_CASE("runtime.forward: q8_0 and q4_0 models stay close to f32") {
                               expect.data(), 32);
         CHECK(row == expect);
 
+        // Decoding works and agrees with the dequantized twin.
         const auto g = greedy(*quantized, 24);
-        CHECK(g.tokens.size() + (g.stop_reason == runtime::StopReason::eos ? 1u : 0u) >= 1);
         for (auto id : g.tokens) CHECK(id < test::k_byte_vocab);
+        CHECK(g.tokens == greedy(*widened, 24).tokens);
     }
 }
 
