@@ -145,7 +145,7 @@ void register_run(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("run", "Generate text from a prompt with the native runtime");
     cmd->add_option("model", args->model, "The .slm model file")->required();
     auto* prompt = cmd->add_option("-p,--prompt", args->prompt, "Prompt text (default: empty, i.e. just BOS)");
-    cmd->add_option("-f,--file", args->prompt_file, "Read the prompt from a file")->excludes(prompt);
+    cmd->add_option("-f,--file", args->prompt_file, "Read the prompt from a file")->type_name("FILE")->excludes(prompt);
     cmd->add_option("-n,--max-tokens", args->max_tokens, "Tokens to generate at most")
         ->capture_default_str();
     cmd->add_option("--seed", args->sampling.seed, "Seed of the sampler's random generator")->capture_default_str();
@@ -167,8 +167,10 @@ void register_run(CLI::App& app, Context& ctx) {
         ->check(CLI::IsMember({"auto", "scalar", "avx2", "avx512"}))
         ->capture_default_str();
     cmd->add_option("--dump-logits", args->dump_logits,
-                    "Diagnostics: write every step's logits (prompt positions included) to FILE as raw "
-                    "little-endian f32, vocab_size values per step");
+                    "Write every step's logits (prompt positions included) to FILE as raw "
+                    "little-endian f32, vocab_size values per step (compared with tests/reference/llama_ref.py)")
+        ->type_name("FILE")
+        ->group("Diagnostics");
     cmd->footer(
         "Sampling: greedy by default (--temp 0); with --temp > 0 the order is repeat penalty, temperature,\n"
         "top-k, top-p, then a seeded draw, so the same seed gives the same text.\n"

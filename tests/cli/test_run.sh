@@ -63,6 +63,34 @@ for name in "${FIXTURES[@]}"; do
   done
 done
 
+# Quantized models (slmctl quantize): the reference dequantizes q8_0/q4_0 in
+# float64, so the quantized kernels are held to the same bound as f32; greedy
+# tokens agree across kernel sets and threads.
+for base in tiny-gqa tiny-tied; do
+  for q in q8_0 q4_0; do
+    expect_exit 0 "quantize $base $q" -- "$SLMCTL" quantize "$base.slm" --to "$q" -o "$base-$q.slm" --no-report
+    expect_exit 0 "run $base-$q" -- "$SLMCTL" run "$base-$q.slm" -p "the quick brown fox" -n 24 --json \
+      --dump-logits "$base-$q.f32"
+    cp out "$base-$q.json"
+    if [[ -n "$PY" ]]; then
+      "$PY" "$REF" compare "$base-$q.slm" --native "$base-$q.f32" --run-json "$base-$q.json" --max-nmse 1e-10 \
+        >"$base-$q.nmse.json" 2>&1 && ok || fail "$base $q logits vs float64 reference: $(cat "$base-$q.nmse.json")"
+    fi
+    expect_exit 0 "run $base-$q scalar" -- "$SLMCTL" run "$base-$q.slm" -p "the quick brown fox" -n 48 --json \
+      --kernel scalar
+    json_ids out generated_tokens >"$base-$q.scalar"
+    for extra in "--threads 2" "--kernel avx2" "--kernel avx512"; do
+      # shellcheck disable=SC2086
+      "$SLMCTL" run "$base-$q.slm" -p "the quick brown fox" -n 48 --json $extra >variant.json 2>variant.err
+      rc=$?
+      if [[ $rc == 2 ]] && grep -q "kernel" variant.err; then continue; fi
+      if [[ $rc == 0 && "$(json_ids variant.json generated_tokens)" == "$(cat "$base-$q.scalar")" ]]; then ok; else
+        fail "$base $q $extra: exit $rc or tokens differ from scalar"
+      fi
+    done
+  done
+done
+
 # JSON report fields.
 python3 - "$WORK/tiny.golden.json" "$(sha256sum tiny.slm | cut -d' ' -f1)" <<'PY' && ok || fail "run --json fields"
 import json, sys

@@ -155,3 +155,27 @@ TEST_CASE("format.mutation: flips in a byte-level tokenizer section") {
     MESSAGE("accepted " << accepted << ", rejected " << rejected);
     CHECK(rejected > 0);
 }
+
+// The same exhaustive checks on the ~8 KB byte-tokenizer file. Skipped by
+// default (tens of seconds under ASan); run with
+//   unit_tests -tc='format.mutation.slow*' --no-skip
+TEST_CASE("format.mutation.slow: every flip and truncation of the byte-tokenizer file" * doctest::skip()) {
+    test::TinySpec spec;
+    spec.matrix_dtype = DType::q8_0;
+    spec.dtype_overrides["layers.0.feed_forward.w2.weight"] = DType::q4_0;
+    const test::FileBytes good = test::make_tiny_slm(spec);
+    test::FileBytes f = good;
+    for (std::uint8_t mask : {std::uint8_t{0xFF}, std::uint8_t{0x01}}) {
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            f[i] ^= mask;
+            if (parse_slm(f, "m.slm").ok()) FAIL_CHECK("flip " << int(mask) << " at offset " << i << " was accepted");
+            f[i] ^= mask;
+        }
+    }
+    for (std::size_t n = 0; n < good.size(); ++n) {
+        const test::FileBytes cut(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n));
+        if (parse_slm(cut, "m.slm").ok()) FAIL_CHECK("truncation to " << n << " bytes was accepted");
+    }
+    auto [accepted, rejected] = flip_without_checksum(good, 0, good.size(), {0xFF, 0x01});
+    MESSAGE("without checksum: accepted " << accepted << ", rejected " << rejected);
+}
