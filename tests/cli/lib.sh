@@ -8,6 +8,9 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/slmctl-cli.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 export SLM_HOME="$WORK/.slm"
+# Debian's interpreter: scripts/install-deps.sh installs the modules tests use
+# (jsonschema, numpy) as Debian packages, which another python3 on PATH lacks.
+PY=/usr/bin/python3
 passed=0
 failed=0
 

@@ -15,14 +15,14 @@ for name in tiny tiny-bpe tiny-tied tiny-gqa tiny-mqa; do
   expect_same_file "$name.manifest.json" "$name.again.manifest.json" "manifest $name twice"
   # The manifest validates against its schema with an independent validator,
   # and its id is the sha256 of the file's bytes.
-  if python3 "$SOURCE_DIR/tests/scripts/check_json_schema.py" "$SCHEMAS/skill-manifest.schema.json" \
+  if "$PY" "$SOURCE_DIR/tests/scripts/check_json_schema.py" "$SCHEMAS/skill-manifest.schema.json" \
       "$name.manifest.json" >/dev/null; then ok; else fail "manifest $name vs schema (python jsonschema)"; fi
   digest="sha256:$(sha256sum "$name.slm" | cut -d' ' -f1)"
   if grep -qF "\"digest\":\"$digest\"" "$name.manifest.json"; then ok; else fail "manifest $name names $digest"; fi
 done
 
 # inspect reports what the spec said.
-python3 - "$WORK/tiny-gqa.inspect.json" "$WORK/tiny-tied.inspect.json" <<'PY' && ok || fail "inspect fields"
+"$PY" - "$WORK/tiny-gqa.inspect.json" "$WORK/tiny-tied.inspect.json" <<'PY' && ok || fail "inspect fields"
 import json, sys
 gqa = json.load(open(sys.argv[1])); tied = json.load(open(sys.argv[2]))
 assert gqa["model"]["n_heads"] == 4 and gqa["model"]["n_kv_heads"] == 2, gqa["model"]
@@ -36,7 +36,7 @@ PY
 
 # verify --json lists every check.
 expect_exit 0 "verify --json" -- "$SLMCTL" verify tiny.slm --json
-python3 -c "
+"$PY" -c "
 import json,sys; r=json.load(open('$WORK/out'))
 names=[c['name'] for c in r['checks']]
 assert r['passed'] and r['exit_code']==0, r
@@ -58,7 +58,7 @@ expect_stderr_contains "truncated.slm" "inspect error names the file"
 # A manifest that belongs to another artifact: the check fails (exit 1).
 expect_exit 1 "verify against another model's manifest" -- "$SLMCTL" verify tiny.slm --manifest tiny-gqa.manifest.json
 # A hand-edited manifest is no longer canonical, so its id does not hold.
-python3 -c "import json; m=json.load(open('tiny.manifest.json')); open('edited.json','w').write(json.dumps(m, indent=1))"
+"$PY" -c "import json; m=json.load(open('tiny.manifest.json')); open('edited.json','w').write(json.dumps(m, indent=1))"
 expect_exit 3 "verify edited manifest" -- "$SLMCTL" verify tiny.slm --manifest edited.json
 expect_stderr_contains "not canonical" "edited manifest explained"
 
@@ -76,7 +76,7 @@ memory_ceiling_bytes: 1000
 require_evaluation_card: true
 YAML
 expect_exit 4 "policy violated" -- "$SLMCTL" verify tiny.slm --policy strict-policy.yaml --json
-python3 -c "
+"$PY" -c "
 import json; r=json.load(open('$WORK/out'))
 bad=[c['name'] for c in r['checks'] if c['outcome']=='fail']
 assert bad==['policy.memory_ceiling','policy.evaluation_card'], bad

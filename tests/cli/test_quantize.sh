@@ -9,7 +9,7 @@ for name in tiny tiny-gqa tiny-tied; do
     expect_exit 0 "quantize $name $dt" -- "$SLMCTL" quantize "$name.slm" --to "$dt" -o "$name-$dt.slm" --json
     cp out "$name-$dt.json"
     expect_exit 0 "verify $name-$dt" -- "$SLMCTL" verify "$name-$dt.slm"
-    python3 - "$name-$dt.json" "$name-$dt.manifest.json" "$name.slm" "$dt" <<'PY' && ok || fail "quantize $name $dt report/manifest"
+    "$PY" - "$name-$dt.json" "$name-$dt.manifest.json" "$name.slm" "$dt" <<'PY' && ok || fail "quantize $name $dt report/manifest"
 import hashlib, json, sys
 r = json.load(open(sys.argv[1])); m = json.load(open(sys.argv[2])); parent = open(sys.argv[3], "rb").read(); dt = sys.argv[4]
 assert m["operator"] == "quantize" and m["runtime"]["quantization"] == dt, m
@@ -39,7 +39,7 @@ expect_exit 5 "missing input" -- "$SLMCTL" quantize nope.slm --to q8_0 -o x.slm
 expect_exit 1 "manifest of another artifact" -- "$SLMCTL" quantize tiny.slm --to q8_0 -o x.slm --manifest tiny-gqa.manifest.json
 # A block size that does not divide rows keeps those tensors f32 (stated in the report).
 expect_exit 0 "block size 64" -- "$SLMCTL" quantize tiny.slm --to q8_0 --block-size 64 -o b64.slm --json --no-report
-python3 -c "
+"$PY" -c "
 import json; r=json.load(open('$WORK/out'))
 kept=[t for t in r['tensors'] if t['to']=='f32' and 'norm' not in t['name']]
 assert kept and all('not a multiple' in t['note'] for t in kept), kept

@@ -226,7 +226,7 @@ TEST_CASE("format.tokenizer_section: each rule rejects with format.bad_tokenizer
         check_rejected(serialize_tokenizer_section(t), test::k_byte_vocab, "256 single-byte");
         // BPE1 follows the same rule.
         TokenizerSection b = bpe_tokenizer();
-        b.tokens[0].text = "\x01";  // duplicates byte 1, so byte 0 is missing
+        b.tokens[0].text.assign(1, '\x01');  // duplicates byte 1, so byte 0 is missing
         check_rejected(serialize_tokenizer_section(b), 260, "256 single-byte");
     }
 }

@@ -93,9 +93,11 @@ inline void replace_tokenizer(FileBytes& f, const std::vector<std::uint8_t>& sec
 // The extra bytes are filled with `fill`; every absolute offset is shifted and
 // the checksum refreshed.
 inline FileBytes with_longer_header(const FileBytes& f, std::uint32_t extra, std::uint8_t fill = 0xA5) {
-    FileBytes g(f.begin(), f.begin() + format::k_header_size);
-    g.insert(g.end(), extra, fill);
-    g.insert(g.end(), f.begin() + format::k_header_size, f.end());
+    if (f.size() < format::k_header_size) throw std::invalid_argument("with_longer_header: no header");
+    FileBytes g(f.size() + extra, fill);
+    std::memcpy(g.data(), f.data(), format::k_header_size);
+    std::memcpy(g.data() + format::k_header_size + extra, f.data() + format::k_header_size,
+                f.size() - format::k_header_size);
     put<std::uint32_t>(g, format::off::header_length, format::k_header_size + extra);
     for (std::uint64_t field : {format::off::tokenizer_offset, format::off::directory_offset,
                                 format::off::tensor_data_offset})
