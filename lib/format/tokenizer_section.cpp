@@ -1,9 +1,11 @@
 #include "format/tokenizer_section.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <string>
-#include <unordered_set>
+
+#include "core/hash.hpp"
 
 namespace slm::format {
 namespace {
@@ -48,8 +50,7 @@ Result<TokenizerSection> parse_tokenizer_section(Bytes section, std::string_view
                                     " bytes, found " + std::to_string(section.size()));
     TokenizerSection out;
     if (!kind_from_tag(section.data(), out.kind))
-        return bad(where, base, "kind: expected BTOK, BPE1 or SPM1, found bytes " +
-                                    std::string(as_string_view(section.first(4))));
+        return bad(where, base, "kind: expected BTOK, BPE1 or SPM1, found bytes 0x" + to_hex(section.first(4)));
     ByteReader r(section.subspan(4));
     const auto version = r.read<std::uint32_t>();
     const auto token_count = r.read<std::uint32_t>();
@@ -118,12 +119,17 @@ Result<TokenizerSection> parse_tokenizer_section(Bytes section, std::string_view
 
     if (out.kind == TokenizerKind::byte_level || out.kind == TokenizerKind::bpe) {
         // Byte-level kinds must be able to encode any byte string.
-        std::unordered_set<std::string> singles;
-        for (const auto& t : out.tokens)
-            if (t.text.size() == 1 && t.type != TokenType::control) singles.insert(t.text);
-        if (singles.size() != 256)
+        std::array<bool, 256> seen{};
+        std::size_t distinct = 0;
+        for (const auto& t : out.tokens) {
+            if (t.text.size() != 1 || t.type == TokenType::control) continue;
+            bool& s = seen[static_cast<std::uint8_t>(t.text[0])];
+            distinct += s ? 0 : 1;
+            s = true;
+        }
+        if (distinct != 256)
             return bad(where, base, "byte-level tokenizer must contain all 256 single-byte tokens, found " +
-                                        std::to_string(singles.size()));
+                                        std::to_string(distinct));
     }
     return out;
 }
