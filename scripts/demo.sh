@@ -10,7 +10,7 @@ OUT="$PWD/build/demo"
 rm -rf "$OUT" && mkdir -p "$OUT"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ slmctl %s\n' "$*"; "$SLMCTL" "$@"; }
+run() { printf '$ slmctl %s\n' "$*" >&2; "$SLMCTL" "$@"; }
 
 step "1. pack: a YAML skill spec + safetensors weights -> .slm container + skill manifest"
 run pack fixtures/tiny/spec.yaml -o "$OUT/tiny.slm"
