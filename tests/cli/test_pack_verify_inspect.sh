@@ -13,6 +13,8 @@ for name in tiny tiny-bpe tiny-tied tiny-gqa tiny-mqa; do
   expect_exit 0 "pack $name again" -- "$SLMCTL" pack "$FIX/$name/spec.yaml" -o "$name.again.slm"
   expect_same_file "$name.slm" "$name.again.slm" "pack $name twice"
   expect_same_file "$name.manifest.json" "$name.again.manifest.json" "manifest $name twice"
+  expect_same_file "$name.manifest.json" "$SOURCE_DIR/manifests/skill.fixture.$name.manifest.json" \
+    "manifest $name equals the committed manifests/ copy"
   # The manifest validates against its schema with an independent validator,
   # and its id is the sha256 of the file's bytes.
   if "$PY" "$SOURCE_DIR/tests/scripts/check_json_schema.py" "$SCHEMAS/skill-manifest.schema.json" \
