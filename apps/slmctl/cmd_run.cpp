@@ -32,6 +32,7 @@ struct RunArgs {
     slm::runtime::SamplerOptions sampling;  // default temperature 0: greedy
     unsigned threads = 1;
     bool no_verify = false;
+    bool ignore_eos = false;
     bool json = false;
     std::string kernel = "auto";
     std::string dump_logits;
@@ -78,6 +79,7 @@ int run_run(const RunArgs& a) {
     options.max_tokens = a.max_tokens;
     options.sampling = a.sampling;
     options.threads = a.threads;
+    options.stop_at_eos = !a.ignore_eos;
     std::vector<float> dumped;
     if (!a.dump_logits.empty()) {
         options.on_logits = [&dumped](std::uint32_t, std::span<const float> logits) {
@@ -161,6 +163,7 @@ void register_run(CLI::App& app, Context& ctx) {
         ->capture_default_str();
     cmd->add_option("--threads", args->threads, "Threads (0: one per hardware thread); output does not depend on it")
         ->capture_default_str();
+    cmd->add_flag("--ignore-eos", args->ignore_eos, "Keep generating after EOS (benchmarks)");
     cmd->add_flag("--no-verify", args->no_verify, "Skip the whole-file checksum (the structure is always checked)");
     cmd->add_flag("--json", args->json, "Print one JSON object at the end instead of streaming text");
     cmd->add_option("--kernel", args->kernel, "Matvec kernels")

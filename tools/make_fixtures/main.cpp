@@ -125,14 +125,7 @@ void write_bpe_sources(const std::string& dir, const slm::format::TokenizerSecti
     must(slm::write_file_atomic(dir + "/merges.txt", merges));
 }
 
-void write_fixture(const std::string& root, Fixture f) {
-    const std::string dir = root + "/" + f.name;
-    make_dir(dir);
-    slm::format::TokenizerSection tok = f.tokenizer == "bpe" ? slm::tokenizer::train_byte_bpe(k_bpe_corpus, 64)
-                                                              : slm::tokenizer::make_byte_level_section();
-    f.config.vocab_size = static_cast<std::uint32_t>(tok.tokens.size());
-    if (f.tokenizer == "bpe") write_bpe_sources(dir, tok);
-
+void write_weights(const std::string& dir, const Fixture& f) {
     Rng rng{f.seed};
     std::vector<slm::interop::SafetensorsTensor> tensors;
     if (f.weights == "raw-f32-dir") make_dir(dir + "/weights");
@@ -155,6 +148,61 @@ void write_fixture(const std::string& root, Fixture f) {
         if (!bytes) must(bytes.take_error());
         must(slm::write_file_atomic(dir + "/weights.safetensors", slm::Bytes(*bytes)));
     }
+}
+
+void write_fixture(const std::string& root, Fixture f) {
+    const std::string dir = root + "/" + f.name;
+    make_dir(dir);
+    slm::format::TokenizerSection tok = f.tokenizer == "bpe" ? slm::tokenizer::train_byte_bpe(k_bpe_corpus, 64)
+                                                              : slm::tokenizer::make_byte_level_section();
+    f.config.vocab_size = static_cast<std::uint32_t>(tok.tokens.size());
+    if (f.tokenizer == "bpe") write_bpe_sources(dir, tok);
+
+    write_weights(dir, f);
+    must(slm::write_file_atomic(dir + "/spec.yaml", yaml_spec(f)));
+}
+
+// A BPE vocabulary of exactly `size` tokens: bytes, <s>, </s>, then every
+// lowercase string of length 2, 3, ... in order, each the merge of its prefix
+// and its last letter. Shaped like a real 32K vocabulary for benchmarks.
+slm::format::TokenizerSection synthetic_bpe(std::uint32_t size) {
+    slm::format::TokenizerSection t = slm::tokenizer::make_byte_level_section();
+    t.kind = slm::format::TokenizerKind::bpe;
+    std::vector<std::pair<std::string, std::uint32_t>> level;  // strings of the previous length
+    for (char c = 'a'; c <= 'z'; ++c) level.push_back({std::string(1, c), static_cast<std::uint8_t>(c)});
+    while (t.tokens.size() < size) {
+        std::vector<std::pair<std::string, std::uint32_t>> next;
+        for (const auto& [text, id] : level) {
+            for (char c = 'a'; c <= 'z' && t.tokens.size() < size; ++c) {
+                const auto new_id = static_cast<std::uint32_t>(t.tokens.size());
+                t.tokens.push_back({text + c, 0.0f, slm::format::TokenType::normal});
+                t.merges.push_back({id, static_cast<std::uint8_t>(c)});
+                next.push_back({text + c, new_id});
+            }
+        }
+        level = std::move(next);
+    }
+    return t;
+}
+
+// stories15M's shape (dim 288, 6 layers, 6 heads, FFN 768, vocab 32000,
+// context 256) with random weights, for bench/.
+void write_bench_model(const std::string& root) {
+    make_dir(root);
+    Fixture f{"bench-15m", "stories15M-shaped benchmark model, random weights", {}, "safetensors", "bpe", 15};
+    f.config.n_layers = 6;
+    f.config.n_heads = 6;
+    f.config.n_kv_heads = 6;
+    f.config.head_dim = 48;
+    f.config.ffn_dim = 768;
+    f.config.context_length = 256;
+    f.config.tied_output = true;  // stories15M shares the classifier with the embeddings
+    const std::string dir = root + "/" + f.name;
+    make_dir(dir);
+    const auto tok = synthetic_bpe(32000);
+    f.config.vocab_size = static_cast<std::uint32_t>(tok.tokens.size());
+    write_bpe_sources(dir, tok);
+    write_weights(dir, f);
     must(slm::write_file_atomic(dir + "/spec.yaml", yaml_spec(f)));
 }
 
@@ -173,8 +221,12 @@ ModelConfig config(std::uint32_t heads, std::uint32_t kv_heads, bool tied) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 3 && std::string(argv[1]) == "--bench") {
+        write_bench_model(argv[2]);
+        return 0;
+    }
     if (argc != 2) {
-        std::fprintf(stderr, "usage: make_fixtures OUT_DIR\n");
+        std::fprintf(stderr, "usage: make_fixtures OUT_DIR | make_fixtures --bench OUT_DIR\n");
         return 2;
     }
     const std::string root = argv[1];

@@ -1,0 +1,60 @@
+"""Turns bench/run.sh results (JSON lines) into docs/benchmarks.md."""
+import json
+import os
+import platform
+import subprocess
+import sys
+
+
+def machine():
+    cpu = "unknown CPU"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = int(open("/proc/meminfo").readline().split()[1]) // (1024 * 1024)
+    flags = open("/proc/cpuinfo").read()
+    simd = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni") if f" {f} " in flags or f" {f}\n" in flags]
+    return f"{cpu}, {os.cpu_count()} cores, {mem} GiB RAM, {platform.system()} {platform.release()}, SIMD: {' '.join(simd)}"
+
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+runs = [r for r in rows if r["kind"] == "run"]
+print("# Benchmarks\n")
+print("Produced by `bench/run.sh` (numbers are measured, never typed in); rerun it to refresh.\n")
+print(f"Machine: {machine()}.  ")
+print("Model: stories15M-shaped (dim 288, 6 layers, 6 heads, FFN 768, vocab 32000, "
+      "context 256, tied output), random fixed-seed weights; 128 greedy tokens after a short prompt; "
+      "best of several runs.\n")
+print("## Generation\n")
+print("| dtype | file | threads | decode tok/s | prefill tok/s | load ms | peak RSS | kernel |")
+print("|---|---|---|---|---|---|---|---|")
+base = {}
+for m in ("f32", "q8_0", "q4_0"):
+    for t in (1, 2):
+        sel = [r for r in runs if r["model"] == m and r["threads"] == t]
+        if not sel:
+            continue
+        best = max(sel, key=lambda r: r["decode_tok_s"])
+        base[(m, t)] = best["decode_tok_s"]
+        print(f"| {m} | {best['bytes'] / 2**20:.1f} MiB | {t} | {best['decode_tok_s']:.0f} | "
+              f"{max(r['prefill_tok_s'] for r in sel):.0f} | {min(r['load_ms'] for r in sel):.1f} | "
+              f"{min(r['peak_rss_bytes'] for r in sel) / 2**20:.1f} MiB | {best['kernel']} |")
+print("\nRatios (same run):\n")
+for m in ("f32", "q8_0", "q4_0"):
+    if (m, 1) in base and (m, 2) in base:
+        print(f"- {m}: 2 threads / 1 thread = {base[(m, 2)] / base[(m, 1)]:.2f}x")
+for m in ("q8_0", "q4_0"):
+    if (m, 1) in base and ("f32", 1) in base:
+        print(f"- {m} vs f32 decode, 1 thread: {base[(m, 1)] / base[('f32', 1)]:.2f}x")
+print("\n## Quantize and verify\n")
+print("| operation | input | MB/s | vs sha256sum |")
+print("|---|---|---|---|")
+for r in rows:
+    mb = r["bytes"] / 1e6
+    if r["kind"] == "quantize":
+        print(f"| quantize f32 -> {r['dtype']} (incl. write) | {mb:.1f} MB | {mb / r['seconds']:.0f} | |")
+    if r["kind"] == "verify":
+        print(f"| verify {r['model']} (structure, XXH64, SHA-256) | {mb:.1f} MB | {mb / r['seconds']:.0f} | "
+              f"{r['sha256sum_seconds'] / r['seconds']:.2f}x the speed of sha256sum |")
+print("\nProcess start-up is included in every timing, which dominates for files this small.")
