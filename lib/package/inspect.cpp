@@ -49,21 +49,13 @@ nlohmann::json describe_artifact(const format::SlmView& view) {
                            {"offset", t.entry.data_offset}});
     }
     const auto& tok = view.tokenizer();
+    json model = model_facts(view);
+    model["dim"] = c.dim();
+    model["rope_theta"] = float_for_json(c.rope_theta);
+    model["rms_eps"] = float_for_json(c.rms_eps);
     return {
         {"format", {{"magic", "SLM1"}, {"version", h.version}, {"header_length", h.header_length}}},
-        {"model",
-         {{"architecture", "llama"},
-          {"vocab_size", c.vocab_size},
-          {"dim", c.dim()},
-          {"n_layers", c.n_layers},
-          {"n_heads", c.n_heads},
-          {"n_kv_heads", c.n_kv_heads},
-          {"head_dim", c.head_dim},
-          {"ffn_dim", c.ffn_dim},
-          {"context_length", c.context_length},
-          {"rope_theta", float_for_json(c.rope_theta)},
-          {"rms_eps", float_for_json(c.rms_eps)},
-          {"tied_output", c.tied_output}}},
+        {"model", model},
         {"parameter_count", view.parameter_count()},
         {"quantization", quantization_label(view)},
         {"file_bytes", view.file_bytes().size()},

@@ -31,6 +31,20 @@ std::uint64_t estimate_peak_ram(const format::SlmView& view) {
     return view.file_bytes().size() + kv + scratch + k_process_allowance;
 }
 
+nlohmann::json model_facts(const format::SlmView& view) {
+    const auto& c = view.config();
+    return {{"architecture", "llama"},
+            {"vocab_size", c.vocab_size},
+            {"n_layers", c.n_layers},
+            {"n_heads", c.n_heads},
+            {"n_kv_heads", c.n_kv_heads},
+            {"head_dim", c.head_dim},
+            {"ffn_dim", c.ffn_dim},
+            {"context_length", c.context_length},
+            {"tied_output", c.tied_output},
+            {"parameter_count", view.parameter_count()}};
+}
+
 nlohmann::json make_manifest(const SkillInfo& info, const Provenance& prov, const format::SlmView& view) {
     using nlohmann::json;
     const auto& c = view.config();
@@ -61,17 +75,7 @@ nlohmann::json make_manifest(const SkillInfo& info, const Provenance& prov, cons
             {"digest", sha256_ref(view.tokenizer_bytes())},
             {"vocab_size", c.vocab_size}}},
           {"quantization", quantization_label(view)}}},
-        {"model",
-         {{"architecture", "llama"},
-          {"vocab_size", c.vocab_size},
-          {"n_layers", c.n_layers},
-          {"n_heads", c.n_heads},
-          {"n_kv_heads", c.n_kv_heads},
-          {"head_dim", c.head_dim},
-          {"ffn_dim", c.ffn_dim},
-          {"context_length", c.context_length},
-          {"tied_output", c.tied_output},
-          {"parameter_count", view.parameter_count()}}},
+        {"model", model_facts(view)},
         {"resource_profile",
          {{"bytes", view.file_bytes().size()},
           {"peak_ram_bytes", estimate_peak_ram(view)},

@@ -35,6 +35,9 @@ struct Provenance {
 nlohmann::json make_manifest(const SkillInfo& info, const Provenance& provenance,
                              const format::SlmView& artifact);
 
+// The manifest's "model" object: architecture, hyper-parameters, parameter count.
+nlohmann::json model_facts(const format::SlmView& view);
+
 // The exact bytes that are stored and hashed: canonical JSON with no trailing
 // newline, so `sha256sum` of a manifest file equals its id.
 std::string manifest_bytes(const nlohmann::json& manifest);
