@@ -30,18 +30,6 @@ TokenizerSection bpe() {
     return t;
 }
 
-TokenizerSection spm() {
-    TokenizerSection t;
-    t.kind = TokenizerKind::sentencepiece;
-    t.unk_id = 0;
-    t.bos_id = 1;
-    t.eos_id = 2;
-    t.flags = k_tokflag_add_bos | k_tokflag_add_space_prefix;
-    t.tokens = {{"<unk>", 0.0f, TokenType::unknown}, {"<s>", 0.0f, TokenType::control},
-                {"</s>", 0.0f, TokenType::control},  {"<0x0A>", 0.0f, TokenType::byte},
-                {"\xE2\x96\x81the", -2.5f, TokenType::normal}, {"", 0.0f, TokenType::unused}};
-    return t;
-}
 
 }  // namespace
 
@@ -81,17 +69,17 @@ int main(int argc, char** argv) {
         // keeps the seed small, so mutations hit the structure more often.
         test::TinyModel small = test::make_tiny_input([] {
             test::TinySpec s;
-            s.config.vocab_size = 6;
+            s.config.vocab_size = test::k_small_spm_vocab;
             return s;
         }());
-        small.input.tokenizer = spm();
+        small.input.tokenizer = test::small_spm_tokenizer();
         auto small_file = write_slm(small.input);
         if (!small_file) throw std::runtime_error(small_file.error().message);
         write(models / "small_spm.slm", *small_file);
 
         write(sections / "btok.tok", serialize_tokenizer_section(test::byte_tokenizer()));
         write(sections / "bpe1.tok", serialize_tokenizer_section(bpe()));
-        write(sections / "spm1.tok", serialize_tokenizer_section(spm()));
+        write(sections / "spm1.tok", serialize_tokenizer_section(test::small_spm_tokenizer()));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "fuzz_make_seeds: %s\n", e.what());
         return 1;

@@ -21,28 +21,15 @@ namespace {
 // the exhaustive loops stay fast under ASan; the byte-level tokenizer (which
 // needs vocab 258) gets its own, narrower loop below. dim 8, one layer,
 // ffn 16, context 16, tied, mixed dtypes so the quantized rules are hit too.
-TokenizerSection small_spm() {
-    TokenizerSection t;
-    t.kind = TokenizerKind::sentencepiece;
-    t.unk_id = 0;
-    t.bos_id = 1;
-    t.eos_id = 2;
-    t.flags = k_tokflag_add_bos | k_tokflag_add_space_prefix;
-    t.tokens = {{"<unk>", 0.0f, TokenType::unknown}, {"<s>", 0.0f, TokenType::control},
-                {"</s>", 0.0f, TokenType::control},  {"<0x0A>", 0.0f, TokenType::byte},
-                {"\xE2\x96\x81" "a", -1.0f, TokenType::normal}, {"b", -2.0f, TokenType::normal},
-                {"ab", -3.0f, TokenType::user_defined}, {"", 0.0f, TokenType::unused}};
-    return t;
-}
 
 test::FileBytes mutation_file() {
     test::TinySpec spec;
-    spec.config.vocab_size = 8;
+    spec.config.vocab_size = test::k_small_spm_vocab;
     spec.matrix_dtype = DType::q8_0;
     spec.dtype_overrides["layers.0.feed_forward.w2.weight"] = DType::q4_0;
     spec.dtype_overrides["layers.0.attention.wo.weight"] = DType::f32;
     test::TinyModel m = test::make_tiny_input(spec);
-    m.input.tokenizer = small_spm();
+    m.input.tokenizer = test::small_spm_tokenizer();
     auto f = write_slm(m.input);
     if (!f) throw std::runtime_error(f.error().message);
     return std::move(*f);

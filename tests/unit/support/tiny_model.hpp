@@ -63,6 +63,24 @@ inline format::TokenizerSection byte_tokenizer(std::uint32_t flags = 0) {
     return t;
 }
 
+// An 8-token SPM1 vocabulary (vocab_size 8): models that use it are a few KB,
+// so exhaustive mutation loops and fuzz seeds stay cheap.
+inline constexpr std::uint32_t k_small_spm_vocab = 8;
+inline format::TokenizerSection small_spm_tokenizer() {
+    using format::TokenType;
+    format::TokenizerSection t;
+    t.kind = format::TokenizerKind::sentencepiece;
+    t.unk_id = 0;
+    t.bos_id = 1;
+    t.eos_id = 2;
+    t.flags = format::k_tokflag_add_bos | format::k_tokflag_add_space_prefix;
+    t.tokens = {{"<unk>", 0.0f, TokenType::unknown}, {"<s>", 0.0f, TokenType::control},
+                {"</s>", 0.0f, TokenType::control},  {"<0x0A>", 0.0f, TokenType::byte},
+                {"\xE2\x96\x81" "a", -1.0f, TokenType::normal}, {"b", -2.0f, TokenType::normal},
+                {"ab", -3.0f, TokenType::user_defined}, {"", 0.0f, TokenType::unused}};
+    return t;
+}
+
 // vocab 258, 1 layer, 2 heads (no GQA), head_dim 4 (dim 8), ffn 16, context 16, tied.
 inline format::ModelConfig tiny_config() {
     format::ModelConfig c;
