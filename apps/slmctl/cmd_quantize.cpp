@@ -10,9 +10,6 @@
 #include "output.hpp"
 #include "package/manifest.hpp"
 #include "package/quantize.hpp"
-#include "runtime/model.hpp"
-#include "runtime/model_compare.hpp"
-#include "tokenizer/tokenizer.hpp"
 
 namespace slmctl {
 namespace {
@@ -39,26 +36,12 @@ slm::Result<nlohmann::json> quality_report(const slm::format::SlmView& parent, c
         if (!t) return t.take_error();
         text = std::move(*t);
     }
-    auto tok = slm::tokenizer::Tokenizer::create(parent.tokenizer());
-    if (!tok) return tok.take_error();
-    std::vector<std::uint32_t> ids = tok->encode(text, true);
-    if (ids.size() > parent.config().context_length) ids.resize(parent.config().context_length);
-    auto child_view = slm::format::parse_slm(child, "<quantized>");
+    auto child_view = slm::format::parse_slm(child, a.output);
     if (!child_view) return child_view.take_error();
-    auto pm = slm::runtime::Model::create(parent);
-    if (!pm) return pm.take_error();
-    auto cm = slm::runtime::Model::create(*child_view);
-    if (!cm) return cm.take_error();
-    auto r = slm::runtime::compare_models(*pm, *cm, ids, a.threads);
-    if (!r) return r.take_error();
-    return nlohmann::json{{"text", a.report_text_file.empty() ? "built-in" : a.report_text_file},
-                          {"positions", r->positions},
-                          {"mean_kl", r->mean_kl},
-                          {"max_kl", r->max_kl},
-                          {"same_top1", r->same_top1},
-                          {"perplexity_parent", r->perplexity_parent},
-                          {"perplexity_quantized", r->perplexity_derived},
-                          {"max_abs_logit_diff", r->max_abs_logit_diff}};
+    auto report = slm::package::quantization_quality(parent, *child_view, text, a.threads);
+    if (!report) return report;
+    (*report)["text"] = a.report_text_file.empty() ? "built-in" : a.report_text_file;
+    return report;
 }
 
 int run_quantize(const QuantizeArgs& a) {

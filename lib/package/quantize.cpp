@@ -4,6 +4,9 @@
 #include "format/writer.hpp"
 #include "package/manifest.hpp"
 #include "quant/dtype_traits.hpp"
+#include "runtime/model.hpp"
+#include "runtime/model_compare.hpp"
+#include "tokenizer/tokenizer.hpp"
 
 namespace slm::package {
 namespace {
@@ -116,6 +119,27 @@ Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const 
     out.manifest_id = manifest_id(out.manifest);
     out.slm = std::move(*image);
     return out;
+}
+
+Result<nlohmann::json> quantization_quality(const format::SlmView& parent, const format::SlmView& quantized,
+                                            std::string_view text, unsigned threads) {
+    auto tok = tokenizer::Tokenizer::create(parent.tokenizer());
+    if (!tok) return tok.take_error();
+    std::vector<std::uint32_t> ids = tok->encode(text, true);
+    if (ids.size() > parent.config().context_length) ids.resize(parent.config().context_length);
+    auto parent_model = runtime::Model::create(parent);
+    if (!parent_model) return parent_model.take_error();
+    auto quantized_model = runtime::Model::create(quantized);
+    if (!quantized_model) return quantized_model.take_error();
+    auto r = runtime::compare_models(*parent_model, *quantized_model, ids, threads);
+    if (!r) return r.take_error();
+    return nlohmann::json{{"positions", r->positions},
+                          {"mean_kl", r->mean_kl},
+                          {"max_kl", r->max_kl},
+                          {"same_top1", r->same_top1},
+                          {"perplexity_parent", r->perplexity_parent},
+                          {"perplexity_quantized", r->perplexity_derived},
+                          {"max_abs_logit_diff", r->max_abs_logit_diff}};
 }
 
 }  // namespace slm::package

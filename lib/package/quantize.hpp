@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -44,5 +45,11 @@ struct QuantizedArtifact {
 Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const SkillInfo& info,
                                             const QuantizeOptions& options,
                                             const std::optional<std::string>& version_override = {});
+
+// Quality of a quantized artifact against its parent on `text` (encoded with
+// the parent's tokenizer, cut to the context length): mean/max KL, same-top-1,
+// perplexity of both, max |delta logit|, as JSON for reports.
+Result<nlohmann::json> quantization_quality(const format::SlmView& parent, const format::SlmView& quantized,
+                                            std::string_view text, unsigned threads = 1);
 
 }  // namespace slm::package
