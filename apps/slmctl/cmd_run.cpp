@@ -28,6 +28,7 @@ struct RunArgs {
     std::string model;
     std::string prompt;
     std::string prompt_file;
+    std::string prompt_ids;  // "1,2,3": bypasses the tokenizer
     std::uint32_t max_tokens = 64;
     slm::runtime::SamplerOptions sampling;  // default temperature 0: greedy
     unsigned threads = 1;
@@ -48,6 +49,26 @@ void write_stdout(const std::string& text) {
     if (text.empty()) return;
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
+}
+
+// "1, 2,3" -> {1, 2, 3}; every id must be below vocab_size.
+slm::Result<std::vector<std::uint32_t>> parse_token_ids(const std::string& text, std::uint32_t vocab_size) {
+    std::vector<std::uint32_t> ids;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (text[i] == ',' || text[i] == ' ') { ++i; continue; }
+        std::size_t j = i;
+        std::uint64_t v = 0;
+        while (j < text.size() && text[j] >= '0' && text[j] <= '9' && v <= 0xFFFFFFFFull)
+            v = v * 10 + static_cast<std::uint64_t>(text[j++] - '0');
+        if (j == i || v >= vocab_size)
+            return slm::make_error(slm::ErrorCode::usage, "cli.bad_prompt_ids",
+                                   "--prompt-ids: expected comma-separated token ids below the vocabulary size " +
+                                       std::to_string(vocab_size) + ", found '" + text.substr(i, 12) + "'");
+        ids.push_back(static_cast<std::uint32_t>(v));
+        i = j;
+    }
+    return ids;
 }
 
 int run_run(const RunArgs& a) {
@@ -73,7 +94,14 @@ int run_run(const RunArgs& a) {
     if (!model) return report_error(model.error());
     const double open_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 
-    const std::vector<std::uint32_t> prompt_ids = tokenizer->encode(prompt, tokenizer->add_bos_default());
+    std::vector<std::uint32_t> prompt_ids;
+    if (!a.prompt_ids.empty()) {
+        auto ids = parse_token_ids(a.prompt_ids, view.config().vocab_size);
+        if (!ids) return report_error(ids.error());
+        prompt_ids = std::move(*ids);
+    } else {
+        prompt_ids = tokenizer->encode(prompt, tokenizer->add_bos_default());
+    }
 
     slm::runtime::GenerateOptions options;
     options.max_tokens = a.max_tokens;
@@ -147,7 +175,10 @@ void register_run(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("run", "Generate text from a prompt with the native runtime");
     cmd->add_option("model", args->model, "The .slm model file")->required();
     auto* prompt = cmd->add_option("-p,--prompt", args->prompt, "Prompt text (default: empty, i.e. just BOS)");
-    cmd->add_option("-f,--file", args->prompt_file, "Read the prompt from a file")->type_name("FILE")->excludes(prompt);
+    auto* file = cmd->add_option("-f,--file", args->prompt_file, "Read the prompt from a file")->type_name("FILE")->excludes(prompt);
+    cmd->add_option("--prompt-ids", args->prompt_ids, "Prompt as token ids (\"1,2,3\"), bypassing the tokenizer and BOS")
+        ->excludes(prompt)
+        ->excludes(file);
     cmd->add_option("-n,--max-tokens", args->max_tokens, "Tokens to generate at most")
         ->capture_default_str();
     cmd->add_option("--seed", args->sampling.seed, "Seed of the sampler's random generator")->capture_default_str();

@@ -17,6 +17,9 @@ void register_verify(CLI::App& app, Context& ctx);
 void register_inspect(CLI::App& app, Context& ctx);
 void register_quantize(CLI::App& app, Context& ctx);
 void register_run(CLI::App& app, Context& ctx);
+void register_tokenize(CLI::App& app, Context& ctx);
+void register_import(CLI::App& app, Context& ctx);
+void register_export(CLI::App& app, Context& ctx);
 
 // In the order `slmctl --help` lists them.
 inline constexpr RegisterFn k_commands[] = {
@@ -25,6 +28,9 @@ inline constexpr RegisterFn k_commands[] = {
     register_inspect,
     register_quantize,
     register_run,
+    register_tokenize,
+    register_import,
+    register_export,
 };
 
 }  // namespace slmctl
