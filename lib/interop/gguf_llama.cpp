@@ -1,12 +1,12 @@
 // GGUF "llama" <-> .slm: names, hyper-parameters and tensor re-layout (see gguf_llama.hpp).
 #include "interop/gguf_llama.hpp"
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 
 #include "format/tensor_names.hpp"
 #include "quant/f16.hpp"
-#include "interop/safetensors.hpp"
 
 namespace slm::interop {
 namespace {
@@ -147,7 +147,7 @@ Result<format::TensorInput> convert_tensor(const GgufFile& f, const GgufTensorIn
                 float v;
                 if (t.ggml_type == 0) v = load_le<float>(data.data() + 4 * k);
                 else if (t.ggml_type == 1) v = quant::fp16_to_fp32(load_le<std::uint16_t>(data.data() + 2 * k));
-                else v = widen_bf16(load_le<std::uint16_t>(data.data() + 2 * k));
+                else v = std::bit_cast<float>(std::uint32_t{load_le<std::uint16_t>(data.data() + 2 * k)} << 16);  // bf16: exact
                 if (auto st = finite(v, k); !st) return st.take_error();
                 dst[k] = v;
             }
@@ -232,6 +232,13 @@ Result<ImportedModel> import_gguf_llama(const GgufFile& f) {
                                                std::to_string(m.input.config.vocab_size) + " tokens");
     }
 
+    // Compare counts before building the list: block_count is untrusted.
+    const std::uint64_t expected = format::required_tensor_count(m.input.config);
+    if (expected != f.tensors().size())
+        return invalid(f, "tensor_count", "a llama model with " + std::to_string(m.input.config.n_layers) +
+                                              " layers and " + (m.input.config.tied_output ? "tied" : "untied") +
+                                              " output has " + std::to_string(expected) + " tensors, the file has " +
+                                              std::to_string(f.tensors().size()));
     const auto required = format::required_tensors(m.input.config);
     for (const GgufTensorInfo& t : f.tensors()) {
         const std::string slm = slm_name_from_gguf(t.name);

@@ -1,6 +1,7 @@
 // Writes valid seed inputs for the fuzzers:
 //   <dir>/slm_reader/*.slm           small complete models (several dtypes/shapes)
 //   <dir>/tokenizer_section/*.tok    BTOK, BPE1 and SPM1 sections
+//   <dir>/gguf/*.gguf                GGUF exports of small models
 // Usage: fuzz_make_seeds <dir>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "interop/gguf_llama.hpp"
 #include "support/slm_patch.hpp"
 #include "support/tiny_model.hpp"
 
@@ -76,6 +78,18 @@ int main(int argc, char** argv) {
         auto small_file = write_slm(small.input);
         if (!small_file) throw std::runtime_error(small_file.error().message);
         write(models / "small_spm.slm", *small_file);
+
+        // GGUF exports of the small SPM model and of the tied byte-level one.
+        const auto gguf = root / "gguf";
+        std::filesystem::create_directories(gguf);
+        for (const auto& [name, bytes] : {std::pair{"small_spm.gguf", *small_file},
+                                          std::pair{"tied_btok.gguf", test::make_tiny_slm(tied)}}) {
+            auto view = parse_slm(bytes, name);
+            if (!view) throw std::runtime_error(view.error().message);
+            auto exported = interop::export_gguf_llama(*view, {"seed", "0.1.0"});
+            if (!exported) throw std::runtime_error(exported.error().message);
+            write(gguf / name, *exported);
+        }
 
         write(sections / "btok.tok", serialize_tokenizer_section(test::byte_tokenizer()));
         write(sections / "bpe1.tok", serialize_tokenizer_section(bpe()));
