@@ -11,7 +11,10 @@ packages=(
   libzstd-dev libxxhash-dev python3
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(doctest-dev clang-14 libclang-rt-14-dev python3-jsonschema python3-numpy xxhash)
+  packages+=(doctest-dev clang-14 libclang-rt-14-dev python3-jsonschema python3-numpy xxhash git)
+  # The llama.cpp peers (tests/peers) come from npm and need node >= 20: keep
+  # a node that is already there, otherwise take Debian's.
+  command -v node >/dev/null || packages+=(nodejs npm)
 fi
 
 missing=()
