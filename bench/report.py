@@ -20,6 +20,7 @@ def machine():
 
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 runs = [r for r in rows if r["kind"] == "run"]
+KV_BYTES = 2 * 6 * 256 * 288 * 4  # keys and values: layers x context x kv_dim f32
 print("# Benchmarks\n")
 print("Produced by `bench/run.sh` (numbers are measured, never typed in); rerun it to refresh.\n")
 print(f"Machine: {machine()}.  ")
@@ -27,33 +28,43 @@ print("Model: stories15M-shaped (dim 288, 6 layers, 6 heads, FFN 768, vocab 3200
       "context 256, tied output), random fixed-seed weights; 128 greedy tokens after a short prompt; "
       "best of several runs.\n")
 print("## Generation\n")
-print("| dtype | file | threads | decode tok/s | prefill tok/s | load ms | peak RSS | kernel |")
-print("|---|---|---|---|---|---|---|---|")
+print("Activations: `f32` (default) or `q8_0` (`--activations q8_0`: int8 activations for q8_0/q4_0 "
+      "matrices, as llama.cpp). Peak RSS budget: file + KV cache (3.4 MiB) + 16 MiB.\n")
+print("| dtype | activations | file | threads | decode tok/s | prefill tok/s | load ms | peak RSS | "
+      "RSS budget | kernel |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 base = {}
 for m in ("f32", "q8_0", "q4_0"):
-    for t in (1, 2):
-        sel = [r for r in runs if r["model"] == m and r["threads"] == t]
-        if not sel:
-            continue
-        best = max(sel, key=lambda r: r["decode_tok_s"])
-        base[(m, t)] = best["decode_tok_s"]
-        print(f"| {m} | {best['bytes'] / 2**20:.1f} MiB | {t} | {best['decode_tok_s']:.0f} | "
-              f"{max(r['prefill_tok_s'] for r in sel):.0f} | {min(r['load_ms'] for r in sel):.1f} | "
-              f"{min(r['peak_rss_bytes'] for r in sel) / 2**20:.1f} MiB | {best['kernel']} |")
+    for act in ("f32", "q8_0"):
+        for t in (1, 2):
+            sel = [r for r in runs if r["model"] == m and r["threads"] == t and r.get("activations", "f32") == act]
+            if not sel:
+                continue
+            best = max(sel, key=lambda r: r["decode_tok_s"])
+            base[(m, act, t)] = best["decode_tok_s"]
+            rss = min(r["peak_rss_bytes"] for r in sel)
+            budget = best["bytes"] + KV_BYTES + 16 * 2**20
+            print(f"| {m} | {act} | {best['bytes'] / 2**20:.1f} MiB | {t} | {best['decode_tok_s']:.0f} | "
+                  f"{max(r['prefill_tok_s'] for r in sel):.0f} | {min(r['load_ms'] for r in sel):.1f} | "
+                  f"{rss / 2**20:.1f} MiB | {budget / 2**20:.1f} MiB {'ok' if rss <= budget else 'OVER'} | "
+                  f"{best['kernel']} |")
 print("\nRatios (same run):\n")
-for m in ("f32", "q8_0", "q4_0"):
-    if (m, 1) in base and (m, 2) in base:
-        print(f"- {m}: 2 threads / 1 thread = {base[(m, 2)] / base[(m, 1)]:.2f}x")
+for (m, act, t), v in base.items():
+    if t == 1 and (m, act, 2) in base:
+        print(f"- {m}, {act} activations: 2 threads / 1 thread = {base[(m, act, 2)] / v:.2f}x")
 for m in ("q8_0", "q4_0"):
-    if (m, 1) in base and ("f32", 1) in base:
-        print(f"- {m} vs f32 decode, 1 thread: {base[(m, 1)] / base[('f32', 1)]:.2f}x")
+    for act in ("f32", "q8_0"):
+        if (m, act, 1) in base and ("f32", "f32", 1) in base:
+            print(f"- {m}, {act} activations vs f32, 1 thread: {base[(m, act, 1)] / base[('f32', 'f32', 1)]:.2f}x "
+                  f"(file {next(r['bytes'] for r in runs if r['model'] == 'f32') / next(r['bytes'] for r in runs if r['model'] == m):.2f}x smaller)")
 print("\n## Quantize and verify\n")
 print("| operation | input | MB/s | vs sha256sum |")
 print("|---|---|---|---|")
 for r in rows:
     mb = r["bytes"] / 1e6
     if r["kind"] == "quantize":
-        print(f"| quantize f32 -> {r['dtype']} (incl. write) | {mb:.1f} MB | {mb / r['seconds']:.0f} | |")
+        print(f"| quantize f32 -> {r['dtype']} (whole command: verify, hash, convert, write) | {mb:.1f} MB | "
+              f"{mb / r['seconds']:.0f} | |")
     if r["kind"] == "verify":
         print(f"| verify {r['model']} (structure, XXH64, SHA-256) | {mb:.1f} MB | {mb / r['seconds']:.0f} | "
               f"{r['sha256sum_seconds'] / r['seconds']:.2f}x the speed of sha256sum |")

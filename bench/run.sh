@@ -2,20 +2,22 @@
 # Benchmarks on a stories15M-shaped model (dim 288, 6 layers, 6 heads, FFN 768,
 # vocab 32000, context 256, tied output; random fixed-seed weights) in f32,
 # q8_0 and q4_0. Measures decode/prefill tok/s, load time and peak RSS at 1 and
-# 2 threads, plus quantize and verify throughput beside sha256sum on the same
-# file, and writes docs/benchmarks.md. Numbers, not assertions: run it on a
-# quiet machine.
+# 2 threads (quantized models with f32 and with int8 activations), plus
+# quantize and verify throughput beside sha256sum on the same file, and writes
+# docs/benchmarks.md. Numbers, not assertions: run it on a quiet machine.
 #   bench/run.sh [REPEATS]      best of REPEATS runs (default 3)
+# BUILD_DIR (default build/release) is configured and built first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats="${1:-3}"
+build="${BUILD_DIR:-build/release}"
 scripts/install-deps.sh
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLM_TESTS=ON >/dev/null
-cmake --build build/release --target slmctl make_fixtures >/dev/null
-SLMCTL="$PWD/build/release/apps/slmctl/slmctl"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLM_TESTS=ON >/dev/null
+cmake --build "$build" --target slmctl make_fixtures >/dev/null
+SLMCTL="$PWD/$build/apps/slmctl/slmctl"
 OUT="$PWD/build/bench"
 rm -rf "$OUT" && mkdir -p "$OUT"
-build/release/tools/make_fixtures --bench "$OUT" 2>/dev/null
+"$build/tools/make_fixtures" --bench "$OUT" 2>/dev/null
 "$SLMCTL" pack "$OUT/bench-15m/spec.yaml" -o "$OUT/f32.slm" 2>/dev/null
 
 now() { date +%s.%N; }
@@ -38,10 +40,15 @@ for m in f32 q8_0 q4_0; do
   secs=$(best_seconds "$SLMCTL" verify "$OUT/$m.slm")
   sha=$(best_seconds sha256sum "$OUT/$m.slm")
   echo "{\"kind\":\"verify\",\"model\":\"$m\",\"seconds\":$secs,\"sha256sum_seconds\":$sha,\"bytes\":$(stat -c %s "$OUT/$m.slm")}" >> "$results"
-  for threads in 1 2; do
-    for _ in $(seq "$repeats"); do
-      "$SLMCTL" run "$OUT/$m.slm" -p "once upon a time there was" -n 128 --ignore-eos --threads "$threads" --json \
-        | python3 -c "import json,sys; r=json.load(sys.stdin); r.update(kind='run', model='$m', bytes=$(stat -c %s "$OUT/$m.slm")); print(json.dumps(r))" >> "$results"
+  activations="f32"
+  [[ $m != f32 ]] && activations="f32 q8_0"
+  for act in $activations; do
+    for threads in 1 2; do
+      for _ in $(seq "$repeats"); do
+        "$SLMCTL" run "$OUT/$m.slm" -p "once upon a time there was" -n 128 --ignore-eos --threads "$threads" \
+          --activations "$act" --json \
+          | python3 -c "import json,sys; r=json.load(sys.stdin); r.update(kind='run', model='$m', bytes=$(stat -c %s "$OUT/$m.slm")); print(json.dumps(r))" >> "$results"
+      done
     done
   done
 done

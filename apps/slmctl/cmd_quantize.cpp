@@ -1,5 +1,6 @@
 // slmctl quantize IN.slm --to q8_0|q4_0 -o OUT.slm: ggml-exact quantization
 // plus a quality report against the parent.
+#include <future>
 #include <memory>
 #include <optional>
 
@@ -55,13 +56,18 @@ int run_quantize(const QuantizeArgs& a) {
         a.manifest_in.empty() ? slm::package::default_manifest_path(a.input) : a.manifest_in;
     auto parent_manifest = slm::package::load_manifest(manifest_in);
     if (!parent_manifest) return report_error(parent_manifest.error());
-    if ((*parent_manifest)["artifact"]["digest"] != slm::sha256_ref(file->bytes()))
-        return report_error(slm::make_error(slm::ErrorCode::check_failed, "quantize.manifest_mismatch",
-                                            manifest_in + " describes another artifact than " + a.input));
 
-    slm::package::QuantizeOptions opt{target, a.block_size, a.requantize};
+    // The input's SHA-256 (checked against its manifest, recorded as the
+    // parent) is computed on a second thread while the tensors are converted;
+    // nothing is written before the check.
+    const std::shared_future<std::string> input_digest =
+        std::async(std::launch::async, [&file] { return slm::sha256_ref(file->bytes()); }).share();
+    slm::package::QuantizeOptions opt{target, a.block_size, a.requantize, [input_digest] { return input_digest.get(); }};
     auto q = slm::package::quantize_artifact(file->view(), slm::package::skill_info_from_manifest(*parent_manifest),
                                              opt, a.version.empty() ? std::nullopt : std::optional(a.version));
+    if ((*parent_manifest)["artifact"]["digest"] != input_digest.get())
+        return report_error(slm::make_error(slm::ErrorCode::check_failed, "quantize.manifest_mismatch",
+                                            manifest_in + " describes another artifact than " + a.input));
     if (!q) return report_error(q.error());
 
     nlohmann::json report = nullptr;

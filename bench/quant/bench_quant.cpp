@@ -2,7 +2,7 @@
 // kernel set, and matvec on stories15M shapes (dim 288, ffn 768, vocab 32000).
 // Not part of the CMake build; from the repository root:
 //
-//   g++ -O3 -std=c++20 -Ilib bench/quant/bench_quant.cpp lib/quant/*.cpp \
+//   g++ -O3 -std=c++20 -Ilib bench/quant/bench_quant.cpp lib/quant/*.cpp
 //       lib/core/error.cpp -pthread -o /tmp/bench_quant && /tmp/bench_quant
 #include <algorithm>
 #include <chrono>
@@ -68,10 +68,17 @@ void bench_quantizers() {
     const double bytes = static_cast<double>(n * sizeof(float));
     std::printf("quantize_row_q8_0_ref: %.2f GB/s of f32 input (%.2f ns/element)\n", bytes / t8, t8 / n);
     std::printf("quantize_row_q4_0_ref: %.2f GB/s of f32 input (%.2f ns/element)\n", bytes / t4, t4 / n);
+    for (const KernelSet* set : supported_kernel_sets()) {
+        const double f8 = time_ns(1, [&] { (void)set->quantize_q8_0(x.data(), n, 32, q8.data(), scales.data()); });
+        const double f4 = time_ns(1, [&] { (void)set->quantize_q4_0(x.data(), n, 32, q4.data(), scales.data()); });
+        std::printf("%-8s quantize_q8_0 %.2f GB/s, quantize_q4_0 %.2f GB/s\n", std::string(set->name).c_str(),
+                    bytes / f8, bytes / f4);
+    }
 }
 
 void bench_dots() {
-    std::printf("\n%-8s %6s %10s %10s %10s\n", "kernels", "n", "f32 ns", "q8_0 ns", "q4_0 ns");
+    std::printf("\n%-8s %6s %10s %10s %10s %10s %10s %10s\n", "kernels", "n", "f32 ns", "q8_0 ns", "q4_0 ns",
+                "actq ns", "q8xq8 ns", "q4xq8 ns");
     for (const KernelSet* set : supported_kernel_sets()) {
         for (std::size_t n : {288u, 768u}) {
             const auto w = random_floats(n, 0.05f, 2);
@@ -85,7 +92,21 @@ void bench_dots() {
             const double tf = time_ns(calls, [&] { g_sink = set->dot_f32(w.data(), x.data(), n); });
             const double t8 = time_ns(calls, [&] { g_sink = set->dot_q8_0(q8.data(), s8.data(), 32, x.data(), n); });
             const double t4 = time_ns(calls, [&] { g_sink = set->dot_q4_0(q4.data(), s4.data(), 32, x.data(), n); });
-            std::printf("%-8s %6zu %10.1f %10.1f %10.1f\n", std::string(set->name).c_str(), n, tf, t8, t4);
+            std::vector<std::int8_t> xq(n);
+            std::vector<float> xs(n / 32);
+            const double ta = time_ns(calls, [&] { set->quantize_act_q8_0(x.data(), n, 32, xq.data(), xs.data()); });
+            const double t88 = time_ns(calls, [&] {
+                float o;
+                set->rows_q8_0_q8_0(q8.data(), s8.data(), xq.data(), xs.data(), 32, n, 1, &o);
+                g_sink = o;
+            });
+            const double t48 = time_ns(calls, [&] {
+                float o;
+                set->rows_q4_0_q8_0(q4.data(), s4.data(), xq.data(), xs.data(), 32, n, 1, &o);
+                g_sink = o;
+            });
+            std::printf("%-8s %6zu %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f\n", std::string(set->name).c_str(), n,
+                        tf, t8, t4, ta, t88, t48);
         }
     }
 }
@@ -99,7 +120,8 @@ void bench_matvec() {
                             {"w2 288x768", 288, 768}, {"output 32000x288", 32000, 288}};
     ThreadPool pool2(2);
     std::printf("\nmatvec (%s kernels), us per call\n", std::string(kernel_name()).c_str());
-    std::printf("%-18s %6s %10s %12s\n", "shape", "dtype", "1 thread", "2 thr (wall)");
+    std::printf("%-18s %6s %10s %12s %10s %12s\n", "shape", "dtype", "1 thread", "2 thr (wall)", "i8 1 thr",
+                "i8 2 thr");
     for (const Shape& s : shapes) {
         for (DType dtype : {DType::f32, DType::q8_0, DType::q4_0}) {
             const DTypeTraits& t = dtype_traits(dtype);
@@ -114,7 +136,18 @@ void bench_matvec() {
             const double t1 = time_ns(calls, [&] { matvec(out.data(), view, x.data(), s.rows, s.n, nullptr); });
             const double t2 =
                 time_ns(calls, [&] { matvec(out.data(), view, x.data(), s.rows, s.n, &pool2); }, false);
-            std::printf("%-18s %6s %10.2f %10.2f\n", s.what, std::string(t.name).c_str(), t1 / 1e3, t2 / 1e3);
+            std::vector<std::int8_t> xq(s.n);
+            std::vector<float> xs(s.n);
+            const double t3 = time_ns(calls, [&] {
+                MatvecInput in(x.data(), s.n, ActivationMode::q8_0, xq.data(), xs.data());
+                matvec(out.data(), view, in, s.rows, nullptr);
+            });
+            const double t4 = time_ns(calls, [&] {
+                MatvecInput in(x.data(), s.n, ActivationMode::q8_0, xq.data(), xs.data());
+                matvec(out.data(), view, in, s.rows, &pool2);
+            }, false);
+            std::printf("%-18s %6s %10.2f %12.2f %10.2f %12.2f\n", s.what, std::string(t.name).c_str(), t1 / 1e3,
+                        t2 / 1e3, t3 / 1e3, t4 / 1e3);
         }
     }
 }

@@ -32,18 +32,25 @@ Result<ConvertedTensor> convert(const format::TensorView& t, const QuantizeOptio
     const auto& to = quant::dtype_traits(opt.target);
     const std::size_t n = t.row_length();
     const std::size_t rows = t.row_count();
-    std::vector<float> row(n);
     ConvertedTensor out;
     out.values.resize(to.value_bytes(n) * rows);
     out.scales.resize(to.scale_count(n, opt.block_size) * rows);
     const std::size_t from_values = from.value_bytes(n);
     const std::size_t from_scales = from.scale_count(n, t.entry.block_size);
+    // f32 rows are read in place when aligned; others are widened into `row` first.
+    const bool in_place = t.dtype == format::DType::f32 &&
+                          reinterpret_cast<std::uintptr_t>(t.data.data()) % alignof(float) == 0;
+    std::vector<float> row(in_place ? 0 : n);
     for (std::size_t r = 0; r < rows; ++r) {
-        from.dequantize_row(t.data.data() + r * from_values,
-                            from_scales ? t.scale_values() + r * from_scales : nullptr, t.entry.block_size,
-                            row.data(), n);
-        Status st = to.quantize_row_ref(row.data(), n, opt.block_size, out.values.data() + r * to.value_bytes(n),
-                                        out.scales.data() + r * to.scale_count(n, opt.block_size));
+        const std::uint8_t* src = t.data.data() + r * from_values;
+        const float* x = reinterpret_cast<const float*>(src);
+        if (!in_place) {
+            from.dequantize_row(src, from_scales ? t.scale_values() + r * from_scales : nullptr, t.entry.block_size,
+                                row.data(), n);
+            x = row.data();
+        }
+        Status st = to.quantize_row(x, n, opt.block_size, out.values.data() + r * to.value_bytes(n),
+                                    out.scales.data() + r * to.scale_count(n, opt.block_size));
         if (!st) {
             Error e = st.take_error();
             e.message = "tensor " + t.name + " row " + std::to_string(r) + ": " + e.message;
@@ -104,18 +111,21 @@ Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const 
 
     auto image = format::write_slm(in);
     if (!image) return image.take_error();
-    auto view = format::parse_slm(*image, "<quantized>");
+    storage.clear();  // the image holds its own copy
+    // Parsed for the manifest's facts; the checksum was computed just now.
+    auto view = format::parse_slm(*image, "<quantized>", format::ReadOptions{false});
     if (!view) return view.take_error();
 
     SkillInfo derived = info;
     derived.version = version_override ? *version_override : info.version + "+" + semver_tag(opt.target);
     Provenance prov;
     prov.operator_name = "quantize";
-    prov.parents.push_back({sha256_ref(input.file_bytes()), "input-model", "slm"});
+    prov.parents.push_back(
+        {opt.input_digest ? opt.input_digest() : sha256_ref(input.file_bytes()), "input-model", "slm"});
     prov.parameters = {{"dtype", name_of(opt.target)}, {"block_size", opt.block_size},
                        {"requantize", opt.requantize}, {"reference", "ggml quantize_row_*_ref"}};
     out.manifest = make_manifest(derived, prov, *view);
-    out.artifact_digest = sha256_ref(Bytes(*image));
+    out.artifact_digest = out.manifest["artifact"]["digest"].get<std::string>();  // hashed there
     out.manifest_id = manifest_id(out.manifest);
     out.slm = std::move(*image);
     return out;

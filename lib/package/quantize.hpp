@@ -3,6 +3,7 @@
 // whose parent is the input.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <string>
@@ -22,6 +23,10 @@ struct QuantizeOptions {
     std::uint32_t block_size = 32;
     // Re-quantize tensors that are already quantized (dequantize first).
     bool requantize = false;
+    // The input file's "sha256:<hex>" for the manifest's parent link. Called
+    // once, after the tensors are converted, so a caller that needs the digest
+    // anyway can compute it concurrently; unset: computed here.
+    std::function<std::string()> input_digest;
 };
 
 struct TensorDecision {

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cstring>
 
+#include "quant/kernels.hpp"
 #include "quant/q4_0.hpp"
 #include "quant/q8_0.hpp"
 #include "quant/row_checks.hpp"
@@ -72,14 +73,26 @@ Status q4_0_quantize(const float* x, std::size_t n, std::uint32_t block_size, vo
     return quantize_row_q4_0_ref(x, n, block_size, static_cast<std::uint8_t*>(values), scales);
 }
 
+Status q8_0_quantize_fast(const float* x, std::size_t n, std::uint32_t block_size, void* values,
+                         float* scales) {
+    if (active_kernels().quantize_q8_0(x, n, block_size, values, scales)) return {};
+    return q8_0_quantize(x, n, block_size, values, scales);  // the reference's error
+}
+
+Status q4_0_quantize_fast(const float* x, std::size_t n, std::uint32_t block_size, void* values,
+                         float* scales) {
+    if (active_kernels().quantize_q4_0(x, n, block_size, values, scales)) return {};
+    return q4_0_quantize(x, n, block_size, values, scales);
+}
+
 // Indexed by raw DType value - 1.
 constexpr std::array<DTypeTraits, 3> k_traits = {{
     {DType::f32, "f32", false, 0, f32_value_bytes, f32_check_block_size, f32_dequantize_row,
-     f32_quantize_row},
+     f32_quantize_row, f32_quantize_row},
     {DType::q8_0, "q8_0", true, k_default_block_size, q8_0_value_bytes, q8_0_check_block_size,
-     q8_0_dequantize, q8_0_quantize},
+     q8_0_dequantize, q8_0_quantize, q8_0_quantize_fast},
     {DType::q4_0, "q4_0", true, k_default_block_size, q4_0_value_bytes, q4_0_check_block_size,
-     q4_0_dequantize, q4_0_quantize},
+     q4_0_dequantize, q4_0_quantize, q4_0_quantize_fast},
 }};
 
 }  // namespace

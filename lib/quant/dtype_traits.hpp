@@ -41,6 +41,10 @@ struct DTypeTraits {
     // `scales` receives n / block_size floats (nothing for f32).
     Status (*quantize_row_ref)(const float* x, std::size_t n, std::uint32_t block_size,
                                void* values, float* scales);
+    // The same bytes and errors, through the active kernel set's SIMD
+    // quantizer when it has one (kernels.hpp).
+    Status (*quantize_row)(const float* x, std::size_t n, std::uint32_t block_size, void* values,
+                           float* scales);
 
     // Scales for n elements (0 for f32).
     std::uint64_t scale_count(std::uint64_t n, std::uint32_t block_size) const {

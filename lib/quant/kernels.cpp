@@ -6,16 +6,29 @@
 #include <string>
 
 #include "quant/kernels_x86.hpp"
+#include "quant/q4_0.hpp"
+#include "quant/q8_0.hpp"
 
 namespace slm::quant {
 
 namespace {
 
-constexpr KernelSet k_scalar{"scalar", dot_f32_ref, dot_q8_0_ref, dot_q4_0_ref};
+constexpr KernelSet k_scalar{"scalar", dot_f32_ref, dots_f32_ref, axpys_f32_ref,
+                             dot_q8_0_ref, dot_q4_0_ref,
+                             quantize_act_q8_0_ref, rows_q8_0_q8_0_ref, rows_q4_0_q8_0_ref,
+                             quantize_q8_0_ref, quantize_q4_0_ref};
 
 #if defined(__x86_64__)
-constexpr KernelSet k_avx2{"avx2", dot_f32_avx2, dot_q8_0_avx2, dot_q4_0_avx2};
-constexpr KernelSet k_avx512{"avx512", dot_f32_avx512, dot_q8_0_avx512, dot_q4_0_avx512};
+// The AVX-512 set reuses the AVX2 attention, int8 and quantizer kernels (see
+// kernels_x86.hpp).
+constexpr KernelSet k_avx2{"avx2", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2,
+                           dot_q8_0_avx2, dot_q4_0_avx2,
+                           quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
+                           quantize_q8_0_avx2, quantize_q4_0_avx2};
+constexpr KernelSet k_avx512{"avx512", dot_f32_avx512, dots_f32_avx2, axpys_f32_avx2,
+                             dot_q8_0_avx512, dot_q4_0_avx512,
+                             quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
+                           quantize_q8_0_avx2, quantize_q4_0_avx2};
 
 bool cpu_has_avx2() {
     __builtin_cpu_init();
@@ -46,6 +59,14 @@ const KernelSet* initial_set() {
 std::atomic<const KernelSet*> g_active{nullptr};
 
 }  // namespace
+
+bool quantize_q8_0_ref(const float* x, std::size_t n, std::size_t block_size, void* values, float* scales) {
+    return quantize_row_q8_0_ref(x, n, block_size, static_cast<std::int8_t*>(values), scales).ok();
+}
+
+bool quantize_q4_0_ref(const float* x, std::size_t n, std::size_t block_size, void* values, float* scales) {
+    return quantize_row_q4_0_ref(x, n, block_size, static_cast<std::uint8_t*>(values), scales).ok();
+}
 
 const KernelSet& active_kernels() {
     const KernelSet* set = g_active.load(std::memory_order_acquire);

@@ -15,6 +15,19 @@ float dot_f32_ref(const float* w, const float* x, std::size_t n) {
     return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
 
+void dots_f32_ref(const float* q, const float* v, std::size_t stride, std::size_t n, std::size_t count,
+                  float* out) {
+    for (std::size_t t = 0; t < count; ++t) out[t] = dot_f32_ref(q, v + t * stride, n);
+}
+
+void axpys_f32_ref(const float* a, const float* v, std::size_t stride, std::size_t n, std::size_t count,
+                   float* y) {
+    for (std::size_t t = 0; t < count; ++t) {
+        const float* vt = v + t * stride;
+        for (std::size_t i = 0; i < n; ++i) y[i] += a[t] * vt[i];
+    }
+}
+
 float dot_q8_0_ref(const std::int8_t* values, const float* scales, std::size_t block_size,
                    const float* x, std::size_t n) {
     float total = 0.0f;

@@ -1,5 +1,7 @@
 #include "quant/matvec.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cassert>
 
 #include "quant/kernels.hpp"
@@ -12,38 +14,79 @@ namespace {
 // Below this many weights a product is cheaper than handing it to workers.
 constexpr std::size_t k_min_parallel_weights = 16 * 1024;
 
-// Computes out[r] for r in [begin, end) with one kernel call per row.
+void check_view(const WeightView& w, std::size_t rows, std::size_t n) {
+    assert(w.values != nullptr || rows * n == 0);
+    assert(w.dtype == format::DType::f32 ||
+           (w.block_size > 0 && n % w.block_size == 0 && w.scales != nullptr));
+    assert(w.dtype != format::DType::q4_0 || w.block_size % 2 == 0);
+    (void)w, (void)rows, (void)n;
+}
+
+// Weights stream from DRAM while decoding and hardware prefetchers stop at
+// 4 KiB pages: a row asks for the row about 3 KiB further on in its range
+// (the int8 row kernels do the same inside).
+constexpr std::size_t k_prefetch_bytes = 3072;
+
+inline void prefetch(const void* p, std::size_t bytes) {
+    const char* c = static_cast<const char*>(p);
+    for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off);
+}
+
+// Computes out[r] for r in [begin, end) of one product with one kernel call
+// per row; xq non-null selects the int8-activation kernels.
 struct RowRange {
     float* out;
-    const WeightView& w;
+    WeightView w;
     const float* x;
+    const std::int8_t* xq;
+    const float* xq_scales;
     std::size_t n;
-    const KernelSet& kernels;
+    const KernelSet* kernels;
 
     void operator()(std::size_t begin, std::size_t end) const {
+        const std::size_t bs = w.block_size;
+        const std::size_t n_scales = bs != 0 ? n / bs : 0;
         switch (w.dtype) {
             case format::DType::f32: {
                 const auto* values = static_cast<const float*>(w.values);
+                const std::size_t ahead = k_prefetch_bytes / (n * sizeof(float)) + 1;
                 for (std::size_t r = begin; r < end; ++r) {
-                    out[r] = kernels.dot_f32(values + r * n, x, n);
+                    if (r + ahead < end) prefetch(values + (r + ahead) * n, n * sizeof(float));
+                    out[r] = kernels->dot_f32(values + r * n, x, n);
                 }
                 return;
             }
             case format::DType::q8_0: {
                 const auto* values = static_cast<const std::int8_t*>(w.values);
-                const std::size_t n_scales = n / w.block_size;
+                if (xq != nullptr) {
+                    kernels->rows_q8_0_q8_0(values + begin * n, w.scales + begin * n_scales, xq, xq_scales, bs,
+                                            n, end - begin, out + begin);
+                    return;
+                }
+                const std::size_t ahead = k_prefetch_bytes / n + 1;
                 for (std::size_t r = begin; r < end; ++r) {
-                    out[r] = kernels.dot_q8_0(values + r * n, w.scales + r * n_scales,
-                                              w.block_size, x, n);
+                    if (r + ahead < end) {
+                        prefetch(values + (r + ahead) * n, n);
+                        prefetch(w.scales + (r + ahead) * n_scales, n_scales * sizeof(float));
+                    }
+                    out[r] = kernels->dot_q8_0(values + r * n, w.scales + r * n_scales, bs, x, n);
                 }
                 return;
             }
             case format::DType::q4_0: {
                 const auto* values = static_cast<const std::uint8_t*>(w.values);
-                const std::size_t n_scales = n / w.block_size;
+                if (xq != nullptr) {
+                    kernels->rows_q4_0_q8_0(values + begin * (n / 2), w.scales + begin * n_scales, xq, xq_scales,
+                                            bs, n, end - begin, out + begin);
+                    return;
+                }
+                const std::size_t ahead = k_prefetch_bytes / (n / 2) + 1;
                 for (std::size_t r = begin; r < end; ++r) {
-                    out[r] = kernels.dot_q4_0(values + r * (n / 2), w.scales + r * n_scales,
-                                              w.block_size, x, n);
+                    if (r + ahead < end) {
+                        prefetch(values + (r + ahead) * (n / 2), n / 2);
+                        prefetch(w.scales + (r + ahead) * n_scales, n_scales * sizeof(float));
+                    }
+                    out[r] = kernels->dot_q4_0(values + r * (n / 2), w.scales + r * n_scales, bs, x, n);
                 }
                 return;
             }
@@ -52,20 +95,109 @@ struct RowRange {
     }
 };
 
+bool run_alone(const ThreadPool* pool, std::size_t weights) {
+    return pool == nullptr || pool->size() == 1 || weights < k_min_parallel_weights;
+}
+
 }  // namespace
+
+std::string_view activation_mode_name(ActivationMode mode) {
+    return mode == ActivationMode::q8_0 ? "q8_0" : "f32";
+}
+
+std::optional<ActivationMode> find_activation_mode(std::string_view name) {
+    if (name == "f32") return ActivationMode::f32;
+    if (name == "q8_0") return ActivationMode::q8_0;
+    return std::nullopt;
+}
+
+bool MatvecInput::wants_q8(const WeightView& w) const {
+    return mode_ == ActivationMode::q8_0 && w.dtype != format::DType::f32 &&
+           w.block_size <= k_max_act_block;
+}
+
+const std::int8_t* MatvecInput::q8(std::uint32_t block_size) {
+    assert(block_size > 0 && n_ % block_size == 0);
+    if (quantized_block_ != block_size) {
+        active_kernels().quantize_act_q8_0(x_, n_, block_size, q_, scales_);
+        quantized_block_ = block_size;
+    }
+    return q_;
+}
+
+void matvec(float* out, const WeightView& w, MatvecInput& x, std::size_t rows, ThreadPool* pool) {
+    const MatvecOutput product{out, w, rows};
+    matvec(std::span<const MatvecOutput>(&product, 1), x, pool);
+}
 
 void matvec(float* out, const WeightView& w, const float* x, std::size_t rows, std::size_t n,
             ThreadPool* pool) {
-    assert(w.values != nullptr || rows * n == 0);
-    assert(w.dtype == format::DType::f32 ||
-           (w.block_size > 0 && n % w.block_size == 0 && w.scales != nullptr));
-    assert(w.dtype != format::DType::q4_0 || w.block_size % 2 == 0);
+    MatvecInput input(x, n, ActivationMode::f32, nullptr, nullptr);
+    matvec(out, w, input, rows, pool);
+}
 
-    const RowRange range{out, w, x, n, active_kernels()};
-    if (pool == nullptr || pool->size() == 1 || rows * n < k_min_parallel_weights) {
-        range(0, rows);
+namespace {
+
+// One RowRange per product; the int8 form of x is made here, before any
+// thread starts, with the first eligible block size.
+struct Plan {
+    std::array<RowRange, k_max_products> ranges{};
+    std::array<std::size_t, k_max_products + 1> first_row{};  // prefix sums of rows
+    std::size_t count = 0;
+
+    Plan(std::span<const MatvecOutput> products, MatvecInput& x) : count(products.size()) {
+        assert(count <= k_max_products);
+        const KernelSet& kernels = active_kernels();
+        std::uint32_t q8_block = 0;
+        for (std::size_t p = 0; p < count; ++p) {
+            const MatvecOutput& m = products[p];
+            check_view(m.w, m.rows, x.size());
+            const std::int8_t* xq = nullptr;
+            if (x.wants_q8(m.w) && (q8_block == 0 || q8_block == m.w.block_size)) {
+                q8_block = m.w.block_size;
+                xq = x.q8(q8_block);
+            }
+            ranges[p] = RowRange{m.out, m.w, x.f32(), xq, x.q8_scales(), x.size(), &kernels};
+            first_row[p + 1] = first_row[p] + m.rows;
+        }
+    }
+    std::size_t total_rows() const { return first_row[count]; }
+};
+
+}  // namespace
+
+void matvec(std::span<const MatvecOutput> products, MatvecInput& x, ThreadPool* pool) {
+    const Plan plan(products, x);
+    // Global rows [begin, end) map to consecutive pieces of the products.
+    auto run = [&plan](std::size_t begin, std::size_t end) {
+        for (std::size_t p = 0; p < plan.count && begin < end; ++p) {
+            if (begin >= plan.first_row[p + 1]) continue;
+            const std::size_t stop = std::min(end, plan.first_row[p + 1]);
+            plan.ranges[p](begin - plan.first_row[p], stop - plan.first_row[p]);
+            begin = stop;
+        }
+    };
+    const std::size_t total = plan.total_rows();
+    if (run_alone(pool, total * x.size())) {
+        run(0, total);
     } else {
-        pool->parallel_for(rows, range);
+        pool->parallel_for(total, run);
+    }
+}
+
+void matvec_zip(std::span<const MatvecOutput> products, MatvecInput& x, ThreadPool* pool, RowsDone finish,
+                void* ctx) {
+    const Plan plan(products, x);
+    const std::size_t rows = plan.count == 0 ? 0 : products[0].rows;
+    for (const MatvecOutput& m : products) assert(m.rows == rows), (void)m;
+    auto run = [&](std::size_t begin, std::size_t end) {
+        for (std::size_t p = 0; p < plan.count; ++p) plan.ranges[p](begin, end);
+        finish(ctx, begin, end);
+    };
+    if (run_alone(pool, plan.total_rows() * x.size())) {
+        run(0, rows);
+    } else {
+        pool->parallel_for(rows, run);
     }
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "quant/kernels.hpp"
 #include "quant/matvec.hpp"
 #include "quant/thread_pool.hpp"
 
@@ -38,6 +39,8 @@ struct AttendHeads {
     const float* values;  // (context, kv_dim)
     std::size_t pos;
 
+    const quant::KernelSet& kernels;
+
     void operator()(std::size_t begin, std::size_t end) const {
         const std::size_t hd = c.head_dim;
         const std::size_t kv_dim = c.kv_dim();
@@ -47,20 +50,12 @@ struct AttendHeads {
             const float* q = s.q.data() + h * hd;
             const std::size_t kv_offset = (h / group) * hd;
             float* att = s.att.data() + h * c.context_length;
-            for (std::size_t t = 0; t <= pos; ++t) {
-                const float* k = keys + t * kv_dim + kv_offset;
-                float score = 0.0f;
-                for (std::size_t i = 0; i < hd; ++i) score += q[i] * k[i];
-                att[t] = score * scale;
-            }
+            kernels.dots_f32(q, keys + kv_offset, kv_dim, hd, pos + 1, att);
+            for (std::size_t t = 0; t <= pos; ++t) att[t] *= scale;
             softmax(att, pos + 1);
             float* out = s.xb.data() + h * hd;
             std::fill(out, out + hd, 0.0f);
-            for (std::size_t t = 0; t <= pos; ++t) {
-                const float* v = values + t * kv_dim + kv_offset;
-                const float a = att[t];
-                for (std::size_t i = 0; i < hd; ++i) out[i] += a * v[i];
-            }
+            kernels.axpys_f32(att, values + kv_offset, kv_dim, hd, pos + 1, out);
         }
     }
 };
@@ -86,7 +81,8 @@ void softmax(float* x, std::size_t n) {
 }
 
 Result<std::span<const float>> forward(const Model& model, State& s, std::uint32_t token, std::uint32_t pos,
-                                       quant::ThreadPool* pool, Logits logits) {
+                                       quant::ThreadPool* pool, Logits logits,
+                                       quant::ActivationMode activations) {
     const format::ModelConfig& c = model.config();
     if (token >= c.vocab_size) {
         return make_error(ErrorCode::invalid_input, "runtime.bad_token",
@@ -119,6 +115,13 @@ Result<std::span<const float>> forward(const Model& model, State& s, std::uint32
 
     model.embed(token, s.x.data());  // x (dim,) = tok_embeddings[token]
 
+    // An activation vector as matvec input; its int8 form (q8_0 mode) is
+    // made once and shared by the products that read it.
+    auto input = [&](const float* x, std::size_t n) {
+        return quant::MatvecInput(x, n, activations, s.act_q.data(), s.act_scales.data());
+    };
+    const quant::KernelSet& kernels = quant::active_kernels();
+
     for (std::size_t l = 0; l < c.n_layers; ++l) {
         const LayerWeights& w = model.layers()[l];
         float* keys = s.key_cache.data() + l * layer_stride;
@@ -126,39 +129,46 @@ Result<std::span<const float>> forward(const Model& model, State& s, std::uint32
         float* k = keys + pos * kv_dim;  // this position's cache slots
         float* v = values + pos * kv_dim;
 
-        // Attention block.
+        // Attention block. q, k, v in one pass over the pool:
+        // (dim, dim) @ (dim,) -> (dim,); (kv_dim, dim) @ (dim,) -> (kv_dim,) twice.
         rmsnorm(s.xb.data(), s.x.data(), w.attention_norm, dim, c.rms_eps);
-        quant::matvec(s.q.data(), w.wq, s.xb.data(), dim, dim, pool);  // (dim, dim) @ (dim,) -> (dim,)
-        quant::matvec(k, w.wk, s.xb.data(), kv_dim, dim, pool);       // (kv_dim, dim) @ (dim,) -> (kv_dim,)
-        quant::matvec(v, w.wv, s.xb.data(), kv_dim, dim, pool);
+        auto attn_in = input(s.xb.data(), dim);
+        const quant::MatvecOutput qkv[] = {{s.q.data(), w.wq, dim}, {k, w.wk, kv_dim}, {v, w.wv, kv_dim}};
+        quant::matvec(qkv, attn_in, pool);
         rope(s.q.data(), c.n_heads, c.head_dim, s.rope_cos.data(), s.rope_sin.data());
         rope(k, c.n_kv_heads, c.head_dim, s.rope_cos.data(), s.rope_sin.data());
 
-        const AttendHeads attend{c, s, keys, values, pos};
+        const AttendHeads attend{c, s, keys, values, pos, kernels};
         const std::size_t work = std::size_t{c.n_heads} * (pos + 1) * c.head_dim;
         if (pool == nullptr || pool->size() == 1 || work < k_min_parallel_attention) {
             attend(0, c.n_heads);
         } else {
             pool->parallel_for(c.n_heads, attend);
         }
-        quant::matvec(s.xb2.data(), w.wo, s.xb.data(), dim, dim, pool);  // (dim, dim) @ (dim,)
+        auto out_in = input(s.xb.data(), dim);
+        quant::matvec(s.xb2.data(), w.wo, out_in, dim, pool);  // (dim, dim) @ (dim,)
         for (std::size_t i = 0; i < dim; ++i) s.x[i] += s.xb2[i];
 
-        // Feed-forward block (SwiGLU).
+        // Feed-forward block (SwiGLU): gate and up in one pass, (ffn, dim) @ (dim,) each.
         rmsnorm(s.xb.data(), s.x.data(), w.ffn_norm, dim, c.rms_eps);
-        quant::matvec(s.hb.data(), w.w1, s.xb.data(), ffn, dim, pool);   // (ffn, dim) @ (dim,) -> (ffn,)
-        quant::matvec(s.hb2.data(), w.w3, s.xb.data(), ffn, dim, pool);  // (ffn, dim) @ (dim,) -> (ffn,)
-        for (std::size_t i = 0; i < ffn; ++i) {
-            const float g = s.hb[i];
-            s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
-        }
-        quant::matvec(s.xb2.data(), w.w2, s.hb.data(), dim, ffn, pool);  // (dim, ffn) @ (ffn,) -> (dim,)
+        // hb = silu(w1 xb) * (w3 xb), each chunk of rows finished by its thread.
+        auto ffn_in = input(s.xb.data(), dim);
+        const quant::MatvecOutput gate_up[] = {{s.hb.data(), w.w1, ffn}, {s.hb2.data(), w.w3, ffn}};
+        quant::matvec_zip(gate_up, ffn_in, pool, [&s](std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) {
+                const float g = s.hb[i];
+                s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
+            }
+        });
+        auto down_in = input(s.hb.data(), ffn);
+        quant::matvec(s.xb2.data(), w.w2, down_in, dim, pool);  // (dim, ffn) @ (ffn,) -> (dim,)
         for (std::size_t i = 0; i < dim; ++i) s.x[i] += s.xb2[i];
     }
 
     if (logits == Logits::skip) return std::span<const float>{};
     rmsnorm(s.x.data(), s.x.data(), model.final_norm(), dim, c.rms_eps);
-    quant::matvec(s.logits.data(), model.output(), s.x.data(), c.vocab_size, dim, pool);  // (vocab, dim) @ (dim,)
+    auto final_in = input(s.x.data(), dim);
+    quant::matvec(s.logits.data(), model.output(), final_in, c.vocab_size, pool);  // (vocab, dim) @ (dim,)
     return std::span<const float>(s.logits);
 }
 

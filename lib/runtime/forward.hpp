@@ -14,15 +14,20 @@
 //     x += w2 (silu(w1 xb) * (w3 xb))      silu(z) = z / (1 + exp(-z))
 //   logits = output (rmsnorm(x, norm))                          (vocab,)
 //
-// Matrix products go through quant::matvec; with a pool, rows and attention
-// heads are split across threads. Every output element is computed by the
-// same code whatever the split, so results do not depend on the thread count.
+// Matrix products go through quant::matvec, with f32 activations or, in
+// ActivationMode::q8_0, activations quantized to int8 once per input vector
+// for q8_0/q4_0 matrices (llama.cpp's scheme; faster, less exact). Products
+// reading the same vector (q/k/v; gate/up) share one pass over the pool.
+// With a pool, rows and attention heads are split across threads. Every
+// output element is computed by the same code whatever the split, so results
+// do not depend on the thread count.
 #pragma once
 
 #include <cstdint>
 #include <span>
 
 #include "core/result.hpp"
+#include "quant/matvec.hpp"
 #include "runtime/model.hpp"
 #include "runtime/state.hpp"
 
@@ -44,7 +49,8 @@ enum class Logits { compute, skip };
 // ErrorCode::internal "runtime.state_mismatch" for a state sized for another model.
 Result<std::span<const float>> forward(const Model& model, State& state, std::uint32_t token,
                                        std::uint32_t pos, quant::ThreadPool* pool = nullptr,
-                                       Logits logits = Logits::compute);
+                                       Logits logits = Logits::compute,
+                                       quant::ActivationMode activations = quant::ActivationMode::f32);
 
 // out = x * w / sqrt(mean(x^2) + eps); out may alias x.
 void rmsnorm(float* out, const float* x, const float* w, std::size_t n, float eps);

@@ -51,7 +51,7 @@ Result<GenerationResult> generate(const Model& model, const tokenizer::Tokenizer
 
     GenerationResult result;
     const auto load_start = Clock::now();
-    auto session = Session::create(model, SessionOptions{options.threads});
+    auto session = Session::create(model, SessionOptions{options.threads, options.activations});
     if (!session) return session.take_error();
     result.threads = session->threads();
     result.timings.load_ms = ms_since(load_start);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "quant/matvec.hpp"
 #include "runtime/model.hpp"
 #include "runtime/sampler.hpp"
 #include "tokenizer/tokenizer.hpp"
@@ -30,6 +31,7 @@ struct GenerateOptions {
     std::uint32_t max_tokens = 64;  // generated tokens at most (0: prefill only)
     SamplerOptions sampling;        // default: greedy
     unsigned threads = 1;           // see SessionOptions
+    quant::ActivationMode activations = quant::ActivationMode::f32;  // see SessionOptions
     bool stop_at_eos = true;
     // Diagnostics: receives the logits of every step in order (prompt
     // positions included), with the position that produced them. Setting it

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 namespace slm::runtime {
@@ -39,11 +40,25 @@ Status validate(const SamplerOptions& o) {
 
 std::uint32_t argmax(std::span<const float> values) {
     assert(!values.empty());
-    std::size_t best = 0;
-    for (std::size_t i = 1; i < values.size(); ++i) {
-        if (values[i] > values[best] || std::isnan(values[best])) best = i;
+    // The first largest non-NaN value, found in two vectorisable passes: the
+    // maximum (8 independent lanes), then its first index.
+    constexpr std::size_t lanes = 8;
+    float lane_max[lanes];
+    std::fill(lane_max, lane_max + lanes, -std::numeric_limits<float>::infinity());
+    const std::size_t n = values.size();
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes) {
+        for (std::size_t k = 0; k < lanes; ++k) {
+            lane_max[k] = values[i + k] > lane_max[k] ? values[i + k] : lane_max[k];
+        }
     }
-    return static_cast<std::uint32_t>(best);
+    float max = lane_max[0];
+    for (std::size_t k = 1; k < lanes; ++k) max = lane_max[k] > max ? lane_max[k] : max;
+    for (; i < n; ++i) max = values[i] > max ? values[i] : max;
+    for (i = 0; i < n; ++i) {
+        if (values[i] == max) return static_cast<std::uint32_t>(i);
+    }
+    return static_cast<std::uint32_t>(n - 1);  // all NaN
 }
 
 Result<Sampler> Sampler::create(const SamplerOptions& options) {

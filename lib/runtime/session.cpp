@@ -7,18 +7,20 @@ namespace slm::runtime {
 Result<Session> Session::create(const Model& model, const SessionOptions& options) {
     auto state = State::create(model.config());
     if (!state) return state.take_error();
-    return Session(model, std::move(*state), std::make_unique<quant::ThreadPool>(options.threads));
+    return Session(model, std::move(*state), std::make_unique<quant::ThreadPool>(options.threads),
+                   options.activations);
 }
 
-Session::Session(const Model& model, State state, std::unique_ptr<quant::ThreadPool> pool)
-    : model_(&model), state_(std::move(state)), pool_(std::move(pool)) {}
+Session::Session(const Model& model, State state, std::unique_ptr<quant::ThreadPool> pool,
+                 quant::ActivationMode activations)
+    : model_(&model), state_(std::move(state)), pool_(std::move(pool)), activations_(activations) {}
 
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 Session::~Session() = default;
 
 Result<std::span<const float>> Session::feed(std::uint32_t token, Logits logits) {
-    auto out = forward(*model_, state_, token, pos_, pool_.get(), logits);
+    auto out = forward(*model_, state_, token, pos_, pool_.get(), logits, activations_);
     if (out) ++pos_;
     return out;
 }

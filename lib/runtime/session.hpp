@@ -21,6 +21,9 @@ struct SessionOptions {
     // Threads for matvecs and attention, the caller included; 0 means one per
     // hardware thread. Results are identical for every value.
     unsigned threads = 1;
+    // f32 (default: exact to the dequantized weights) or q8_0 (int8
+    // activations for q8_0/q4_0 matrices, as llama.cpp; see forward.hpp).
+    quant::ActivationMode activations = quant::ActivationMode::f32;
 };
 
 class Session {
@@ -41,16 +44,19 @@ public:
 
     std::uint32_t position() const { return pos_; }
     unsigned threads() const;
+    quant::ActivationMode activations() const { return activations_; }
     const Model& model() const { return *model_; }
     const State& state() const { return state_; }
 
 private:
-    Session(const Model& model, State state, std::unique_ptr<quant::ThreadPool> pool);
+    Session(const Model& model, State state, std::unique_ptr<quant::ThreadPool> pool,
+            quant::ActivationMode activations);
 
     const Model* model_;
     State state_;
     std::unique_ptr<quant::ThreadPool> pool_;
     std::uint32_t pos_ = 0;
+    quant::ActivationMode activations_;
 };
 
 }  // namespace slm::runtime

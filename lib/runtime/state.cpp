@@ -1,5 +1,6 @@
 #include "runtime/state.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <new>
 #include <string>
@@ -31,6 +32,8 @@ Result<State> State::create(const format::ModelConfig& c) {
         s.rope_cos.resize(c.head_dim / 2);
         s.rope_sin.resize(c.head_dim / 2);
         s.logits.resize(c.vocab_size);
+        s.act_q.resize(std::max(c.dim(), c.ffn_dim));
+        s.act_scales.resize(std::max(c.dim(), c.ffn_dim));
         s.key_cache.resize(static_cast<std::size_t>(cache));
         s.value_cache.resize(static_cast<std::size_t>(cache));
     } catch (const std::bad_alloc&) {
@@ -44,9 +47,9 @@ Result<State> State::create(const format::ModelConfig& c) {
 std::uint64_t State::bytes() const {
     std::uint64_t n = 0;
     for (const auto* v : {&x, &xb, &xb2, &q, &hb, &hb2, &att, &rope_cos, &rope_sin, &logits, &key_cache,
-                          &value_cache})
+                          &value_cache, &act_scales})
         n += v->size() * sizeof(float);
-    return n;
+    return n + act_q.size();
 }
 
 }  // namespace slm::runtime

@@ -23,6 +23,10 @@ struct State {
     std::vector<float> rope_cos;  // (head_dim/2,) for the current position
     std::vector<float> rope_sin;  // (head_dim/2,)
     std::vector<float> logits;  // (vocab,)
+    // Scratch for an activation vector's int8 form (ActivationMode::q8_0):
+    // max(dim, ffn) values and as many scales (enough for any block size).
+    std::vector<std::int8_t> act_q;
+    std::vector<float> act_scales;
 
     // KV cache: (n_layers, context_length, n_kv_heads*head_dim) each. Position
     // p of layer l starts at (l * context_length + p) * kv_dim.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "quant/f16.hpp"
+#include "quant/kernels.hpp"
 #include "quant/q4_0.hpp"
 #include "quant/q8_0.hpp"
 
@@ -205,5 +206,26 @@ TEST_CASE("quant.golden: fp32_to_fp16 matches the vectors") {
         const std::uint32_t f32_bits = vector.first;
         CAPTURE(f32_bits);
         CHECK(fp32_to_fp16(std::bit_cast<float>(f32_bits)) == vector.second);
+    }
+}
+
+TEST_CASE("quant.golden: every kernel set's row quantizer matches the vectors") {
+    for (const KernelSet* set : supported_kernel_sets()) {
+        CAPTURE(std::string(set->name));
+        for (const GoldenCase& c : golden().cases) {
+            CAPTURE(c.dtype);
+            CAPTURE(c.name);
+            const bool q4 = c.dtype == "q4_0";
+            std::vector<std::uint8_t> q(q4 ? c.n / 2 : c.n);
+            std::vector<float> scales(c.n / c.block_size);
+            const bool ok = (q4 ? set->quantize_q4_0 : set->quantize_q8_0)(c.x.data(), c.n, c.block_size,
+                                                                          q.data(), scales.data());
+            CHECK(ok == !has_inf_scale(c));
+            if (!ok) continue;
+            CHECK(hex(q) == hex(c.q));
+            std::vector<std::uint32_t> bits;
+            for (float d : scales) bits.push_back(std::bit_cast<std::uint32_t>(d));
+            CHECK(bits == c.scale_bits);
+        }
     }
 }

@@ -3,11 +3,14 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "quant/dtype_traits.hpp"
+#include "quant/kernels.hpp"
 #include "quant/q4_0.hpp"
 #include "quant/q8_0.hpp"
 
@@ -156,4 +159,62 @@ TEST_CASE("quant.dtype_traits: table") {
     CHECK(q4.value_bytes(288) == 144);
     CHECK(q4.bytes_per_block(32) == 20);
     CHECK(q4.bytes_per_block(64) == 36);
+}
+
+TEST_CASE("quant.quantize: SIMD row quantizers give the reference's bytes and errors") {
+    // Rows built to hit every branch: ties at the quantization midpoints,
+    // +-max ties, zero and -0 blocks, blocks whose 1/d overflows, magnitudes
+    // across the f32 range, and block sizes with and without a SIMD path.
+    std::mt19937 rng(77);
+    std::vector<std::vector<float>> rows;
+    for (int i = 0; i < 60; ++i) {
+        const float sigma = std::ldexp(1.0f, static_cast<int>(rng() % 40) - 30);
+        rows.push_back(random_row(768, static_cast<std::uint32_t>(rng()), sigma));
+    }
+    std::vector<float> special(768, 0.0f);
+    for (std::size_t j = 32; j < 64; ++j) special[j] = -0.0f;
+    for (std::size_t j = 64; j < 96; ++j) special[j] = 1e-40f * static_cast<float>(j % 7);  // 1/d overflows
+    for (std::size_t j = 96; j < 128; ++j) special[j] = (static_cast<float>(j % 16) - 8.0f) * 0.5f;  // halves
+    for (std::size_t j = 128; j < 160; ++j) special[j] = (j % 2 ? 3.0f : -3.0f);  // +-max ties
+    for (std::size_t j = 160; j < 192; ++j) special[j] = 127.0f * static_cast<float>(j) / 190.5f;
+    rows.push_back(special);
+
+    const std::string before(kernel_name());
+    for (const KernelSet* set : supported_kernel_sets()) {
+        CAPTURE(std::string(set->name));
+        for (const DTypeTraits& t : all_dtype_traits()) {
+            if (!t.quantized) continue;
+            for (std::size_t bs : {2u, 8u, 16u, 32u, 48u, 64u, 256u}) {
+                if (768 % bs != 0) continue;
+                CAPTURE(t.name);
+                CAPTURE(bs);
+                for (const auto& x : rows) {
+                    std::vector<std::uint8_t> v_ref(t.value_bytes(768)), v(t.value_bytes(768));
+                    std::vector<float> s_ref(768 / bs), s(768 / bs);
+                    REQUIRE(t.quantize_row_ref(x.data(), 768, static_cast<std::uint32_t>(bs), v_ref.data(),
+                                               s_ref.data())
+                                .ok());
+                    const auto fn = t.dtype == DType::q8_0 ? set->quantize_q8_0 : set->quantize_q4_0;
+                    REQUIRE(fn(x.data(), 768, bs, v.data(), s.data()));
+                    CHECK(v == v_ref);
+                    CHECK(std::memcmp(s.data(), s_ref.data(), s.size() * sizeof(float)) == 0);
+                }
+            }
+            // Rejected input: the same error through the fast entry point.
+            auto bad = rows[0];
+            bad[300] = std::numeric_limits<float>::quiet_NaN();
+            std::vector<std::uint8_t> v(t.value_bytes(768));
+            std::vector<float> s(768 / 32);
+            REQUIRE(select_kernels(set->name).ok());
+            const slm::Status st = t.quantize_row(bad.data(), 768, 32, v.data(), s.data());
+            REQUIRE_FALSE(st.ok());
+            CHECK(st.error().id == "quant.non_finite");
+            CHECK(st.error().message.find("element 300") != std::string::npos);
+            bad[300] = 1e9f;
+            const slm::Status big = t.quantize_row(bad.data(), 768, 32, v.data(), s.data());
+            REQUIRE_FALSE(big.ok());
+            CHECK(big.error().id == "quant.scale_overflow");
+        }
+    }
+    REQUIRE(select_kernels(before).ok());
 }

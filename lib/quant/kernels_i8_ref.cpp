@@ -1,0 +1,111 @@
+// Scalar reference of the int8-activation path (kernels.hpp). Also the
+// production path where no SIMD set applies (WASM). FMA contraction is off so
+// every target computes the same bits.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "quant/f16.hpp"
+#include "quant/kernels.hpp"
+
+namespace slm::quant {
+
+namespace {
+
+// v rounded to nearest, ties to even (as _mm256_round_ps), then saturated to
+// int8 as cvtps_epi32 + packs do: NaN and values outside int32 give -128.
+// Independent of the FP environment: v - trunc(v) is exact.
+std::int8_t round_even_to_int8(float v) {
+    if (!(v >= -2147483648.0f && v < 2147483648.0f)) return INT8_MIN;
+    std::int32_t i = static_cast<std::int32_t>(v);
+    const float fraction = v - static_cast<float>(i);
+    const bool odd = (i & 1) != 0;
+    if (fraction > 0.5f || (fraction == 0.5f && odd)) ++i;
+    if (fraction < -0.5f || (fraction == -0.5f && odd)) --i;
+    return static_cast<std::int8_t>(std::clamp(i, -128, 127));
+}
+
+}  // namespace
+
+void quantize_act_q8_0_ref(const float* x, std::size_t n, std::size_t block_size, std::int8_t* q,
+                           float* scales) {
+    for (std::size_t b = 0; b < n / block_size; ++b) {
+        const float* xb = x + b * block_size;
+        std::int8_t* qb = q + b * block_size;
+        float amax = 0.0f;
+        bool finite = true;
+        for (std::size_t j = 0; j < block_size; ++j) {
+            finite = finite && std::isfinite(xb[j]);
+            amax = std::max(amax, std::fabs(xb[j]));
+        }
+        if (!finite) {  // NaN scale: the products become NaN, as with f32 activations
+            std::fill(qb, qb + block_size, std::int8_t{0});
+            scales[b] = std::numeric_limits<float>::quiet_NaN();
+            continue;
+        }
+        scales[b] = round_to_fp16(amax / 127.0f);
+        if (scales[b] == 0.0f) {  // contributes nothing; keeps |a| <= 127 when 127 / amax overflows
+            std::fill(qb, qb + block_size, std::int8_t{0});
+            continue;
+        }
+        const float id = 127.0f / amax;  // ggml x86: 127 / amax, not 1 / d
+        for (std::size_t j = 0; j < block_size; ++j) qb[j] = round_even_to_int8(xb[j] * id);
+    }
+}
+
+float dot_q8_0_q8_0_ref(const std::int8_t* w, const float* w_scales, const std::int8_t* a,
+                        const float* a_scales, std::size_t block_size, std::size_t n) {
+    float total = 0.0f;
+    for (std::size_t b = 0; b < n / block_size; ++b) {
+        const std::int8_t* wb = w + b * block_size;
+        const std::int8_t* ab = a + b * block_size;
+        std::int32_t sum = 0;
+        for (std::size_t j = 0; j < block_size; ++j) sum += std::int32_t{wb[j]} * std::int32_t{ab[j]};
+        total += static_cast<float>(sum) * (w_scales[b] * a_scales[b]);
+    }
+    return total;
+}
+
+float dot_q4_0_q8_0_ref(const std::uint8_t* w, const float* w_scales, const std::int8_t* a,
+                        const float* a_scales, std::size_t block_size, std::size_t n) {
+    const std::size_t half = block_size / 2;
+    float total = 0.0f;
+    for (std::size_t b = 0; b < n / block_size; ++b) {
+        const std::uint8_t* wb = w + b * half;
+        const std::int8_t* ab = a + b * block_size;
+        std::int32_t sum = 0;
+        for (std::size_t j = 0; j < half; ++j) {
+            sum += ((wb[j] & 0x0F) - 8) * std::int32_t{ab[j]};
+            sum += ((wb[j] >> 4) - 8) * std::int32_t{ab[j + half]};
+        }
+        total += static_cast<float>(sum) * (w_scales[b] * a_scales[b]);
+    }
+    return total;
+}
+
+void rows_q8_0_q8_0_ref(const std::int8_t* w, const float* w_scales, const std::int8_t* a,
+                        const float* a_scales, std::size_t block_size, std::size_t n,
+                        std::size_t rows, float* out) {
+    const std::size_t nb = n / block_size;
+    for (std::size_t r = 0; r < rows; ++r) {
+        out[r] = dot_q8_0_q8_0_ref(w + r * n, w_scales + r * nb, a, a_scales, block_size, n);
+    }
+}
+
+void rows_q4_0_q8_0_ref(const std::uint8_t* w, const float* w_scales, const std::int8_t* a,
+                        const float* a_scales, std::size_t block_size, std::size_t n,
+                        std::size_t rows, float* out) {
+    const std::size_t nb = n / block_size;
+    for (std::size_t r = 0; r < rows; ++r) {
+        out[r] = dot_q4_0_q8_0_ref(w + r * (n / 2), w_scales + r * nb, a, a_scales, block_size, n);
+    }
+}
+
+}  // namespace slm::quant

@@ -1,0 +1,347 @@
+// The int8-activation path: the activation quantizer (ggml's x86
+// quantize_row_q8_0) and the integer row kernels of every kernel set against
+// the scalar reference, exact integers, and the f32-activation path.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <tuple>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "quant/dtype_traits.hpp"
+#include "quant/f16.hpp"
+#include "quant/kernels.hpp"
+#include "quant/matvec.hpp"
+#include "quant/q4_0.hpp"
+#include "quant/q8_0.hpp"
+#include "quant/thread_pool.hpp"
+
+using namespace slm::quant;
+
+namespace {
+
+std::vector<float> normal(std::size_t n, float sigma, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, sigma);
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng);
+    return v;
+}
+
+struct Act {
+    std::vector<std::int8_t> q;
+    std::vector<float> d;
+};
+
+Act quantize_act(const KernelSet& set, const std::vector<float>& x, std::size_t bs) {
+    Act a{std::vector<std::int8_t>(x.size()), std::vector<float>(x.size() / bs)};
+    set.quantize_act_q8_0(x.data(), x.size(), bs, a.q.data(), a.d.data());
+    return a;
+}
+
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// An independent statement of ggml's x86 rounding for one block, in double
+// where that is exact: id = 127 / amax in f32, q = nearest-even(x * id).
+void expect_ggml_block(const float* x, std::size_t bs, const std::int8_t* q, float d) {
+    float amax = 0.0f;
+    for (std::size_t j = 0; j < bs; ++j) amax = std::max(amax, std::fabs(x[j]));
+    CHECK(same_bits(d, round_to_fp16(amax / 127.0f)));
+    if (d == 0.0f) {  // contributes nothing: all zero
+        for (std::size_t j = 0; j < bs; ++j) CHECK(q[j] == 0);
+        return;
+    }
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    for (std::size_t j = 0; j < bs; ++j) {
+        const float scaled = x[j] * id;
+        CHECK(static_cast<int>(q[j]) == static_cast<int>(std::nearbyint(scaled)));  // default mode: ties to even
+    }
+}
+
+}  // namespace
+
+TEST_CASE("quant.int8: activation quantizer of every set equals ggml's x86 rounding") {
+    for (const KernelSet* set : supported_kernel_sets()) {
+        CAPTURE(std::string(set->name));
+        for (std::size_t bs : {1u, 2u, 6u, 8u, 16u, 24u, 32u, 64u, 96u, 1024u}) {
+            CAPTURE(bs);
+            const auto x = normal(bs * 7, 1.5f, static_cast<std::uint32_t>(bs));
+            const Act a = quantize_act(*set, x, bs);
+            const Act ref = quantize_act(*supported_kernel_sets().front(), x, bs);  // scalar
+            CHECK(a.q == ref.q);
+            for (std::size_t b = 0; b < a.d.size(); ++b) {
+                CHECK(same_bits(a.d[b], ref.d[b]));
+                expect_ggml_block(x.data() + b * bs, bs, a.q.data() + b * bs, a.d[b]);
+            }
+            for (std::int8_t v : a.q) CHECK(v >= -127);
+        }
+    }
+}
+
+TEST_CASE("quant.int8: halves round to even, special blocks") {
+    // amax 127 gives id = 1 exactly, so x * id = x: the halves are ties.
+    std::vector<float> x(32, 0.0f);
+    const float halves[] = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f, -126.5f, 127.0f};
+    const int expect[] = {0, 2, 2, 0, -2, -2, 126, -126, 127};
+    std::copy(std::begin(halves), std::end(halves), x.begin());
+    // Zero block, a tiny block (1/amax overflows), a NaN block, an inf block.
+    x.resize(160, 0.0f);
+    for (std::size_t j = 64; j < 96; ++j) x[j] = 1e-38f;
+    x[100] = std::numeric_limits<float>::quiet_NaN();
+    x[140] = -std::numeric_limits<float>::infinity();
+    for (const KernelSet* set : supported_kernel_sets()) {
+        CAPTURE(std::string(set->name));
+        const Act a = quantize_act(*set, x, 32);
+        for (std::size_t j = 0; j < 9; ++j) CHECK(static_cast<int>(a.q[j]) == expect[j]);
+        CHECK(a.d[0] == 1.0f);                     // fp16(127 / 127)
+        CHECK(a.d[1] == 0.0f);                     // zero block
+        CHECK(a.d[2] == 0.0f);                     // fp16 underflow: contributes nothing
+        CHECK(std::isnan(a.d[3]));                 // NaN keeps the products NaN
+        CHECK(std::isnan(a.d[4]));
+        for (std::size_t j = 96; j < 160; ++j) CHECK(a.q[j] == 0);
+        const Act ref = quantize_act(*supported_kernel_sets().front(), x, 32);
+        CHECK(a.q == ref.q);
+    }
+}
+
+namespace {
+
+// Random int8 weights (-128 included), nibbles and activations in [-127, 127].
+struct IntRows {
+    std::vector<std::int8_t> q8;
+    std::vector<std::uint8_t> q4;
+    std::vector<std::int8_t> a;
+    std::vector<float> w_scales, a_scales;
+};
+
+IntRows int_rows(std::size_t rows, std::size_t n, std::size_t bs, std::uint32_t seed, bool unit_scales) {
+    std::mt19937 rng(seed);
+    IntRows r;
+    r.q8.resize(rows * n);
+    r.q4.resize(rows * n / 2);
+    r.a.resize(n);
+    for (auto& v : r.q8) v = static_cast<std::int8_t>(static_cast<int>(rng() % 256) - 128);
+    for (auto& v : r.q4) v = static_cast<std::uint8_t>(rng() % 256);
+    for (auto& v : r.a) v = static_cast<std::int8_t>(static_cast<int>(rng() % 255) - 127);
+    std::uniform_real_distribution<float> scale(1e-4f, 2e-2f);
+    r.w_scales.resize(rows * (n / bs));
+    r.a_scales.resize(n / bs);
+    for (auto& s : r.w_scales) s = unit_scales ? 1.0f : round_to_fp16(scale(rng));
+    for (auto& s : r.a_scales) s = unit_scales ? 1.0f : round_to_fp16(scale(rng) * 10.0f);
+    return r;
+}
+
+int q4_value(const std::uint8_t* row, std::size_t bs, std::size_t i) {
+    const std::size_t half = bs / 2;
+    const std::uint8_t byte = row[(i / bs) * half + (i % bs) % half];
+    return ((i % bs) < half ? (byte & 0x0F) : (byte >> 4)) - 8;
+}
+
+}  // namespace
+
+TEST_CASE("quant.int8: integer sums are exact in every set") {
+    // Unit scales make every partial sum an integer below 2^24, exact in f32
+    // in any order: each set must return the exact dot.
+    for (const KernelSet* set : supported_kernel_sets()) {
+        CAPTURE(std::string(set->name));
+        for (std::size_t bs : {2u, 6u, 8u, 16u, 32u, 64u, 96u, 1024u}) {
+            for (std::size_t rows : {1u, 3u, 4u, 9u}) {
+                const std::size_t n = bs * (bs >= 512 ? 1 : 5);
+                CAPTURE(bs);
+                CAPTURE(rows);
+                const IntRows r = int_rows(rows, n, bs, static_cast<std::uint32_t>(bs * 10 + rows), true);
+                std::vector<float> out8(rows), out4(rows);
+                set->rows_q8_0_q8_0(r.q8.data(), r.w_scales.data(), r.a.data(), r.a_scales.data(), bs, n, rows,
+                                    out8.data());
+                set->rows_q4_0_q8_0(r.q4.data(), r.w_scales.data(), r.a.data(), r.a_scales.data(), bs, n, rows,
+                                    out4.data());
+                for (std::size_t row = 0; row < rows; ++row) {
+                    std::int64_t e8 = 0, e4 = 0;
+                    for (std::size_t i = 0; i < n; ++i) {
+                        e8 += std::int64_t{r.q8[row * n + i]} * r.a[i];
+                        e4 += std::int64_t{q4_value(r.q4.data() + row * n / 2, bs, i)} * r.a[i];
+                    }
+                    CHECK(out8[row] == static_cast<float>(e8));
+                    CHECK(out4[row] == static_cast<float>(e4));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("quant.int8: every set agrees with the scalar reference within 1e-6") {
+    std::mt19937 rng(17);
+    for (const KernelSet* set : supported_kernel_sets()) {
+        CAPTURE(std::string(set->name));
+        for (int trial = 0; trial < 200; ++trial) {
+            const std::size_t bs = trial % 3 == 0 ? 32 : 2 * (1 + rng() % 64);
+            const std::size_t n = bs * (1 + rng() % 24);
+            const std::size_t rows = 1 + rng() % 9;
+            CAPTURE(bs);
+            CAPTURE(n);
+            const IntRows r = int_rows(rows, n, bs, static_cast<std::uint32_t>(rng()), false);
+            std::vector<float> out8(rows), out4(rows);
+            set->rows_q8_0_q8_0(r.q8.data(), r.w_scales.data(), r.a.data(), r.a_scales.data(), bs, n, rows,
+                                out8.data());
+            set->rows_q4_0_q8_0(r.q4.data(), r.w_scales.data(), r.a.data(), r.a_scales.data(), bs, n, rows,
+                                out4.data());
+            const std::size_t nb = n / bs;
+            for (std::size_t row = 0; row < rows; ++row) {
+                const float ref8 = dot_q8_0_q8_0_ref(r.q8.data() + row * n, r.w_scales.data() + row * nb,
+                                                     r.a.data(), r.a_scales.data(), bs, n);
+                const float ref4 = dot_q4_0_q8_0_ref(r.q4.data() + row * n / 2, r.w_scales.data() + row * nb,
+                                                     r.a.data(), r.a_scales.data(), bs, n);
+                // Relative to sum_i |d_b(i) * q_i * a_i|, what the f32 rounding acts on
+                // (SIMD sets scale partial lane sums, which may cancel).
+                double mag8 = 0.0, mag4 = 0.0;
+                for (std::size_t i = 0; i < n; ++i) {
+                    const std::size_t b = i / bs;
+                    const double d = std::fabs(static_cast<double>(r.w_scales[row * nb + b]) *
+                                               static_cast<double>(r.a_scales[b]));
+                    mag8 += d * std::abs(int{r.q8[row * n + i]} * int{r.a[i]});
+                    mag4 += d * std::abs(q4_value(r.q4.data() + row * n / 2, bs, i) * int{r.a[i]});
+                }
+                CHECK(std::fabs(static_cast<double>(out8[row]) - static_cast<double>(ref8)) <= 1e-6 * mag8);
+                CHECK(std::fabs(static_cast<double>(out4[row]) - static_cast<double>(ref4)) <= 1e-6 * mag4);
+            }
+        }
+    }
+}
+
+TEST_CASE("quant.int8: the whole path stays close to f32 activations") {
+    // Realistic rows: weights quantized by the reference quantizers,
+    // activations ~N(0, 1). Relative error of the output vector, measured
+    // about 4e-3 for both dtypes (the int8 rounding of x).
+    const std::size_t rows = 256, n = 288;
+    ThreadPool pool(2);
+    for (DType dtype : {DType::q8_0, DType::q4_0}) {
+        const auto w = normal(rows * n, 0.05f, 3);
+        const auto x = normal(n, 1.0f, 4);
+        std::vector<std::uint8_t> values(dtype == DType::q8_0 ? rows * n : rows * n / 2);
+        std::vector<float> scales(rows * n / 32);
+        if (dtype == DType::q8_0) {
+            REQUIRE(quantize_row_q8_0_ref(w.data(), rows * n, 32, reinterpret_cast<std::int8_t*>(values.data()),
+                                          scales.data())
+                        .ok());
+        } else {
+            REQUIRE(quantize_row_q4_0_ref(w.data(), rows * n, 32, values.data(), scales.data()).ok());
+        }
+        const WeightView view{dtype, values.data(), scales.data(), 32};
+        std::vector<float> exact(rows), approx(rows), threaded(rows);
+        matvec(exact.data(), view, x.data(), rows, n, nullptr);
+        std::vector<std::int8_t> xq(n);
+        std::vector<float> xs(n);
+        MatvecInput in(x.data(), n, ActivationMode::q8_0, xq.data(), xs.data());
+        matvec(approx.data(), view, in, rows, nullptr);
+        MatvecInput again(x.data(), n, ActivationMode::q8_0, xq.data(), xs.data());
+        matvec(threaded.data(), view, again, rows, &pool);
+        CHECK(threaded == approx);  // bit for bit
+
+        double num = 0.0, den = 0.0;
+        for (std::size_t r = 0; r < rows; ++r) {
+            const double diff = static_cast<double>(approx[r]) - static_cast<double>(exact[r]);
+            num += diff * diff;
+            den += static_cast<double>(exact[r]) * static_cast<double>(exact[r]);
+        }
+        const double rel = std::sqrt(num / den);
+        MESSAGE(dtype_traits(dtype).name << ": int8 activations, relative error " << rel);
+        CHECK(rel < 2e-2);
+        CHECK(rel > 0.0);
+    }
+}
+
+TEST_CASE("quant.int8: f32 matrices and oversized blocks keep f32 activations") {
+    const std::size_t n = 2048;
+    const auto w = normal(n, 0.05f, 5);
+    const auto x = normal(n, 1.0f, 6);
+    std::vector<std::int8_t> xq(n);
+    std::vector<float> xs(n);
+    MatvecInput in(x.data(), n, ActivationMode::q8_0, xq.data(), xs.data());
+    CHECK_FALSE(in.wants_q8(WeightView{DType::f32, w.data(), nullptr, 0}));
+
+    std::vector<std::int8_t> q(n);
+    std::vector<float> scales(1);
+    REQUIRE(quantize_row_q8_0_ref(w.data(), n, n, q.data(), scales.data()).ok());
+    const WeightView big_block{DType::q8_0, q.data(), scales.data(), static_cast<std::uint32_t>(n)};
+    CHECK_FALSE(in.wants_q8(big_block));
+    float a = 0.0f, b = 0.0f;
+    matvec(&a, big_block, in, 1, nullptr);
+    matvec(&b, big_block, x.data(), 1, n, nullptr);
+    CHECK(same_bits(a, b));
+}
+
+TEST_CASE("quant.int8: fused products equal separate matvecs bit for bit") {
+    const std::size_t n = 288;
+    ThreadPool pool(3);
+    const auto x = normal(n, 1.0f, 8);
+    std::vector<std::vector<std::int8_t>> values;
+    std::vector<std::vector<float>> scales;
+    std::vector<WeightView> views;
+    for (std::size_t rows : {288u, 96u, 500u}) {
+        const auto w = normal(rows * n, 0.05f, static_cast<std::uint32_t>(rows));
+        values.emplace_back(rows * n);
+        scales.emplace_back(rows * n / 32);
+        REQUIRE(quantize_row_q8_0_ref(w.data(), rows * n, 32, values.back().data(), scales.back().data()).ok());
+        views.push_back(WeightView{DType::q8_0, values.back().data(), scales.back().data(), 32});
+    }
+    std::vector<float> xs(n);
+    std::vector<std::int8_t> xq(n);
+    for (ActivationMode mode : {ActivationMode::f32, ActivationMode::q8_0}) {
+        CAPTURE(activation_mode_name(mode));
+        std::vector<float> a0(288), a1(96), a2(500), b0(288), b1(96), b2(500);
+        MatvecInput fused_in(x.data(), n, mode, xq.data(), xs.data());
+        const MatvecOutput products[] = {{a0.data(), views[0], 288}, {a1.data(), views[1], 96},
+                                         {a2.data(), views[2], 500}};
+        matvec(products, fused_in, &pool);
+        for (auto [out, view, rows] : {std::tuple{b0.data(), views[0], 288u}, std::tuple{b1.data(), views[1], 96u},
+                                       std::tuple{b2.data(), views[2], 500u}}) {
+            MatvecInput single(x.data(), n, mode, xq.data(), xs.data());
+            matvec(out, view, single, rows, nullptr);
+        }
+        CHECK(a0 == b0);
+        CHECK(a1 == b1);
+        CHECK(a2 == b2);
+    }
+}
+
+TEST_CASE("quant.kernels: attention helpers of every set match the reference") {
+    std::mt19937 rng(23);
+    for (const KernelSet* set : supported_kernel_sets()) {
+        CAPTURE(std::string(set->name));
+        for (std::size_t n : {1u, 7u, 8u, 16u, 40u, 48u, 64u, 100u}) {
+            for (std::size_t count : {1u, 3u, 4u, 5u, 33u}) {
+                CAPTURE(n);
+                CAPTURE(count);
+                const std::size_t stride = n + 5;
+                const auto q = normal(n, 1.0f, static_cast<std::uint32_t>(rng()));
+                const auto v = normal(stride * count, 1.0f, static_cast<std::uint32_t>(rng()));
+                const auto a = normal(count, 0.3f, static_cast<std::uint32_t>(rng()));
+                std::vector<float> dots(count), y = normal(n, 1.0f, 3), y_ref = y;
+                set->dots_f32(q.data(), v.data(), stride, n, count, dots.data());
+                set->axpys_f32(a.data(), v.data(), stride, n, count, y.data());
+                axpys_f32_ref(a.data(), v.data(), stride, n, count, y_ref.data());
+                for (std::size_t t = 0; t < count; ++t) {
+                    double exact = 0.0, mag = 0.0;
+                    for (std::size_t i = 0; i < n; ++i) {
+                        const double p = static_cast<double>(q[i]) * static_cast<double>(v[t * stride + i]);
+                        exact += p;
+                        mag += std::fabs(p);
+                    }
+                    CHECK(std::fabs(static_cast<double>(dots[t]) - exact) <= 1e-5 * mag);
+                }
+                for (std::size_t i = 0; i < n; ++i) {
+                    double mag = std::fabs(static_cast<double>(y_ref[i]));
+                    for (std::size_t t = 0; t < count; ++t) {
+                        mag += std::fabs(static_cast<double>(a[t]) * static_cast<double>(v[t * stride + i]));
+                    }
+                    CHECK(std::fabs(static_cast<double>(y[i]) - static_cast<double>(y_ref[i])) <= 1e-5 * mag);
+                }
+            }
+        }
+    }
+}
