@@ -45,7 +45,25 @@ for name in tiny-bpe tiny-tied tiny-gqa tiny-mqa; do
   printf '%-10s ' "$name"; "$SLMCTL" verify "$OUT/$name.slm" | tail -n 1
 done
 
-step "7. a corrupted copy is refused (exit 3)"
+step "7. eval: each fixture against its suite (expected ids from an independent float64 reference)"
+for name in tiny tiny-gqa; do
+  run eval "$OUT/$name.slm" --suite "evals/fixtures/$name.yaml" --out "$OUT/evals" --junit "$OUT/evals/$name.junit.xml"
+done
+
+step "8. release gate: the quantized children against their f32 parent (KL, same-top-1)"
+for dt in q8_0 q4_0; do
+  set +e
+  run eval "$OUT/tiny-$dt.slm" --suite evals/examples/gate-quantized.yaml --parent "$OUT/tiny.slm" --out "$OUT/evals"
+  echo "exit code: $? ($dt)"
+  set -e
+done
+
+step "9. interop: export to GGUF for llama.cpp and import it back, byte for byte"
+run export "$OUT/tiny-q8_0.slm" -o "$OUT/tiny-q8_0.gguf"
+run import "$OUT/tiny-q8_0.gguf" -o "$OUT/tiny-q8_0.reimported.slm"
+cmp "$OUT/tiny-q8_0.slm" "$OUT/tiny-q8_0.reimported.slm" && echo "identical .slm bytes after the round trip"
+
+step "10. a corrupted copy is refused (exit 3)"
 cp "$OUT/tiny.slm" "$OUT/corrupt.slm"
 printf '\x00' | dd of="$OUT/corrupt.slm" bs=1 seek=4096 conv=notrunc status=none
 set +e

@@ -20,6 +20,7 @@ void register_run(CLI::App& app, Context& ctx);
 void register_tokenize(CLI::App& app, Context& ctx);
 void register_import(CLI::App& app, Context& ctx);
 void register_export(CLI::App& app, Context& ctx);
+void register_eval(CLI::App& app, Context& ctx);
 
 // In the order `slmctl --help` lists them.
 inline constexpr RegisterFn k_commands[] = {
@@ -31,6 +32,7 @@ inline constexpr RegisterFn k_commands[] = {
     register_tokenize,
     register_import,
     register_export,
+    register_eval,
 };
 
 }  // namespace slmctl
