@@ -4,9 +4,13 @@
 # q8_0 and q4_0. Measures decode/prefill tok/s, load time and peak RSS at 1 and
 # 2 threads (quantized models with f32 and with int8 activations), plus
 # quantize and verify throughput beside sha256sum on the same file, and writes
-# docs/benchmarks.md. Numbers, not assertions: run it on a quiet machine.
+# docs/benchmarks.md; when the llama.cpp peer is installed (tests/peers), adds
+# the side-by-side decode table from crosscheck.py --timing. Numbers, not
+# assertions: run it on a quiet machine.
 #   bench/run.sh [REPEATS]      best of REPEATS runs (default 3)
-# BUILD_DIR (default build/release) is configured and built first.
+# BUILD_DIR (default build/release) is configured and built first. On a shared
+# machine BENCH_WAIT_IDLE=1 waits (up to 2 minutes) before each timed command
+# until the CPUs were at least 95% idle for 2 seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats="${1:-3}"
@@ -21,9 +25,19 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 "$SLMCTL" pack "$OUT/bench-15m/spec.yaml" -o "$OUT/f32.slm" 2>/dev/null
 
 now() { date +%s.%N; }
+busy_total() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
+wait_idle() {
+  [[ "${BENCH_WAIT_IDLE:-0}" == 1 ]] || return 0
+  local start b0 t0 b1 t1; start=$(date +%s)
+  while (($(date +%s) - start < 120)); do
+    read -r b0 t0 < <(busy_total); sleep 2; read -r b1 t1 < <(busy_total)
+    ((100 * (b1 - b0) <= 5 * (t1 - t0))) && return 0
+  done
+}
 best_seconds() {  # best wall time of $repeats runs of "$@"
   local best=""
   for _ in $(seq "$repeats"); do
+    wait_idle
     local t0 t1; t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
     best=$(python3 -c "a='$best'; d=$t1-$t0; print(d if a=='' else min(float(a), d))")
   done
@@ -40,11 +54,16 @@ for m in f32 q8_0 q4_0; do
   secs=$(best_seconds "$SLMCTL" verify "$OUT/$m.slm")
   sha=$(best_seconds sha256sum "$OUT/$m.slm")
   echo "{\"kind\":\"verify\",\"model\":\"$m\",\"seconds\":$secs,\"sha256sum_seconds\":$sha,\"bytes\":$(stat -c %s "$OUT/$m.slm")}" >> "$results"
-  activations="f32"
-  [[ $m != f32 ]] && activations="f32 q8_0"
-  for act in $activations; do
-    for threads in 1 2; do
-      for _ in $(seq "$repeats"); do
+done
+# Repetitions outermost, so that a disturbance hits one sample of many
+# configurations rather than every sample of one.
+for _ in $(seq "$repeats"); do
+  for m in f32 q8_0 q4_0; do
+    activations="f32"
+    [[ $m != f32 ]] && activations="f32 q8_0"
+    for act in $activations; do
+      for threads in 1 2; do
+        wait_idle
         "$SLMCTL" run "$OUT/$m.slm" -p "once upon a time there was" -n 128 --ignore-eos --threads "$threads" \
           --activations "$act" --json \
           | python3 -c "import json,sys; r=json.load(sys.stdin); r.update(kind='run', model='$m', bytes=$(stat -c %s "$OUT/$m.slm")); print(json.dumps(r))" >> "$results"
@@ -53,4 +72,9 @@ for m in f32 q8_0 q4_0; do
   done
 done
 python3 bench/report.py "$results" > docs/benchmarks.md
+if bash tests/peers/install.sh >/dev/null 2>&1; then
+  python3 tests/peers/crosscheck.py --slmctl "$SLMCTL" --work "$OUT/cross" --timing --doc docs/benchmarks.md \
+    "$OUT/f32.slm" "$OUT/q8_0.slm" "$OUT/q4_0.slm" >/dev/null ||
+    echo "bench: crosscheck found differences (see the table)" >&2
+fi
 cat docs/benchmarks.md

@@ -1,5 +1,8 @@
 #include "package/quantize.hpp"
 
+#include <cstdint>
+#include <memory>
+
 #include "core/hash.hpp"
 #include "format/writer.hpp"
 #include "package/manifest.hpp"
@@ -11,10 +14,13 @@
 namespace slm::package {
 namespace {
 
-// Owns the converted payloads while the writer reads them.
+// Owns the converted payloads while the writer reads them. Not zero-filled
+// first: the quantizer writes every byte.
 struct ConvertedTensor {
-    std::vector<std::uint8_t> values;
-    std::vector<float> scales;
+    std::unique_ptr<std::uint8_t[]> values;
+    std::unique_ptr<float[]> scales;
+    std::size_t value_bytes = 0;
+    std::size_t scale_count = 0;
 };
 
 std::string name_of(format::DType t) { return std::string(format::dtype_name(t)); }
@@ -33,8 +39,10 @@ Result<ConvertedTensor> convert(const format::TensorView& t, const QuantizeOptio
     const std::size_t n = t.row_length();
     const std::size_t rows = t.row_count();
     ConvertedTensor out;
-    out.values.resize(to.value_bytes(n) * rows);
-    out.scales.resize(to.scale_count(n, opt.block_size) * rows);
+    out.value_bytes = to.value_bytes(n) * rows;
+    out.scale_count = to.scale_count(n, opt.block_size) * rows;
+    out.values = std::make_unique_for_overwrite<std::uint8_t[]>(out.value_bytes);
+    out.scales = std::make_unique_for_overwrite<float[]>(out.scale_count);
     const std::size_t from_values = from.value_bytes(n);
     const std::size_t from_scales = from.scale_count(n, t.entry.block_size);
     // f32 rows are read in place when aligned; others are widened into `row` first.
@@ -49,8 +57,8 @@ Result<ConvertedTensor> convert(const format::TensorView& t, const QuantizeOptio
                                 row.data(), n);
             x = row.data();
         }
-        Status st = to.quantize_row(x, n, opt.block_size, out.values.data() + r * to.value_bytes(n),
-                                    out.scales.data() + r * to.scale_count(n, opt.block_size));
+        Status st = to.quantize_row(x, n, opt.block_size, out.values.get() + r * to.value_bytes(n),
+                                    out.scales.get() + r * to.scale_count(n, opt.block_size));
         if (!st) {
             Error e = st.take_error();
             e.message = "tensor " + t.name + " row " + std::to_string(r) + ": " + e.message;
@@ -100,9 +108,9 @@ Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const 
             storage.push_back(std::move(*converted));
             ti.dtype = opt.target;
             ti.block_size = opt.block_size;
-            ti.data = Bytes(storage.back().values);
-            ti.scales = Bytes(reinterpret_cast<const std::uint8_t*>(storage.back().scales.data()),
-                              storage.back().scales.size() * sizeof(float));
+            const ConvertedTensor& c = storage.back();
+            ti.data = Bytes(c.values.get(), c.value_bytes);
+            ti.scales = Bytes(reinterpret_cast<const std::uint8_t*>(c.scales.get()), c.scale_count * sizeof(float));
             d.to = name_of(opt.target);
         }
         out.decisions.push_back(std::move(d));

@@ -77,14 +77,12 @@ SLM_TARGET_AVX2 inline __m256i act_for_nibbles(const std::int8_t* a, std::size_t
 }
 
 bool fast_block(std::size_t block_size) {
-    return block_size % 32 == 0 && block_size <= k_max_act_block;
+    return block_size != 0 && block_size % 32 == 0 && block_size <= k_max_act_block;
 }
 
 // Rows per step of the row kernels (4 measured fastest of 1, 2, 4).
 constexpr std::size_t k_rows = 4;
 
-// R consecutive rows at once: the activation loads are shared and the R
-// accumulator chains are independent; each row's arithmetic is that of R = 1.
 // Decoding streams weights from DRAM (the model exceeds the cache) and
 // hardware prefetchers stop at 4 KiB pages, so each row group asks for the
 // rows about 3 KiB further on, within the range (measured +6-12% on a
@@ -105,6 +103,8 @@ inline void prefetch_group(const void* values, std::size_t row_bytes, const floa
     prefetch(scales + (r + ahead) * nb, k_rows * nb * sizeof(float));
 }
 
+// R consecutive rows at once: the activation loads are shared and the R
+// accumulator chains are independent; each row's arithmetic is that of R = 1.
 template <std::size_t R>
 SLM_TARGET_AVX2 void q8_rows(const std::int8_t* w, const float* w_scales, const std::int8_t* a,
                              const float* a_scales, std::size_t block_size, std::size_t n, float* out) {
@@ -130,6 +130,7 @@ SLM_TARGET_AVX2 void q8_rows(const std::int8_t* w, const float* w_scales, const 
     for (std::size_t r = 0; r < R; ++r) out[r] = hsum(acc[r]);
 }
 
+// As q8_rows, for packed nibbles.
 template <std::size_t R>
 SLM_TARGET_AVX2 void q4_rows(const std::uint8_t* w, const float* w_scales, const std::int8_t* a,
                              const float* a_scales, std::size_t block_size, std::size_t n, float* out) {

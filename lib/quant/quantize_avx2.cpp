@@ -77,7 +77,9 @@ SLM_TARGET_AVX2 inline __m256i round_half_away(__m256 v) {
 SLM_TARGET_AVX2 bool quantize_q8_0_avx2(const float* x, std::size_t n, std::size_t block_size, void* values,
                                         float* scales) {
     auto* q = static_cast<std::int8_t*>(values);
-    if (block_size % 8 != 0) return quantize_row_q8_0_ref(x, n, block_size, q, scales).ok();
+    if (block_size == 0 || block_size % 8 != 0 || n % block_size != 0) {
+        return quantize_row_q8_0_ref(x, n, block_size, q, scales).ok();  // its checks
+    }
     for (std::size_t b = 0; b < n / block_size; ++b) {
         const float* xb = x + b * block_size;
         std::int8_t* qb = q + b * block_size;
@@ -102,7 +104,9 @@ SLM_TARGET_AVX2 bool quantize_q8_0_avx2(const float* x, std::size_t n, std::size
 SLM_TARGET_AVX2 bool quantize_q4_0_avx2(const float* x, std::size_t n, std::size_t block_size, void* values,
                                         float* scales) {
     auto* packed = static_cast<std::uint8_t*>(values);
-    if (block_size % 16 != 0) return quantize_row_q4_0_ref(x, n, block_size, packed, scales).ok();
+    if (block_size == 0 || block_size % 16 != 0 || n % block_size != 0) {
+        return quantize_row_q4_0_ref(x, n, block_size, packed, scales).ok();  // its checks
+    }
     const std::size_t half = block_size / 2;
     for (std::size_t b = 0; b < n / block_size; ++b) {
         const float* xb = x + b * block_size;

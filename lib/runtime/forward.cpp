@@ -13,8 +13,8 @@ namespace slm::runtime {
 namespace {
 
 // Below this many multiply-adds the attention of all heads runs on the
-// calling thread: waking workers would cost more than it saves.
-constexpr std::size_t k_min_parallel_attention = 16 * 1024;
+// calling thread: a hand-off (~1-2 us) would cost more than it saves.
+constexpr std::size_t k_min_parallel_attention = 4 * 1024;
 
 // Rotates pairs (2i, 2i+1) of each of `n_heads` heads of `v` by the angles
 // whose cos/sin the state holds for the current position.

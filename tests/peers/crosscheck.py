@@ -126,7 +126,8 @@ def write_doc(path, results):
         f"{peer['package']}, prebuilt CPU build): both decode {N_TOKENS} greedy tokens from the same prompt ids "
         "with the same weights (slmctl exports the GGUF), 1 thread each, in the same run; best of 3. "
         "llama.cpp runs with an f32 KV cache and flash attention off; slmctl runs q8_0/q4_0 models with "
-        "q8_0 activations as llama.cpp does.",
+        "q8_0 activations as llama.cpp does. llama.cpp's figure includes node-llama-cpp's per-token "
+        "overhead (a JavaScript call per token), so it is below what its own CLI reaches on the same machine.",
         "",
         table(results),
         END,

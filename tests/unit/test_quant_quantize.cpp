@@ -214,6 +214,11 @@ TEST_CASE("quant.quantize: SIMD row quantizers give the reference's bytes and er
             const slm::Status big = t.quantize_row(bad.data(), 768, 32, v.data(), s.data());
             REQUIRE_FALSE(big.ok());
             CHECK(big.error().id == "quant.scale_overflow");
+            for (std::uint32_t bs : {0u, 64u * 5u}) {  // zero, not dividing 768
+                const slm::Status shape = t.quantize_row(rows[0].data(), 768, bs, v.data(), s.data());
+                REQUIRE_FALSE(shape.ok());
+                CHECK(shape.error().id == "quant.bad_block_size");
+            }
         }
     }
     REQUIRE(select_kernels(before).ok());
