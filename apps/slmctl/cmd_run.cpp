@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "core/hash.hpp"
 #include "core/io.hpp"
 #include "format/slm_file.hpp"
@@ -124,8 +125,9 @@ int run_run(const RunArgs& a) {
         std::string piece = decoder.push(id);
         if (a.json) text += piece;
         else write_stdout(piece);
-        return true;
+        return !InterruptGuard::requested();  // Ctrl-C: stop after this token
     };
+    InterruptGuard interrupt;
     auto result = slm::runtime::generate(*model, *tokenizer, prompt_ids, options, on_token);
     if (!result) return report_error(result.error());
     const std::string rest = decoder.finish();
@@ -169,7 +171,7 @@ int run_run(const RunArgs& a) {
              prompt_ids.size(), result->tokens.size(), stop, load_ms, t.prefill_tok_s, t.decode_tok_s,
              result->threads, result->threads == 1 ? "" : "s", slm::quant::kernel_name(), a.activations);
     }
-    return 0;
+    return InterruptGuard::requested() ? k_exit_interrupted : 0;
 }
 
 }  // namespace
@@ -218,7 +220,8 @@ void register_run(CLI::App& app, Context& ctx) {
         "Sampling: greedy by default (--temp 0); with --temp > 0 the order is repeat penalty, temperature,\n"
         "top-k, top-p, then a seeded draw, so the same seed gives the same text.\n"
         "Exit codes: 0 ok; 2 usage (bad option values); 3 invalid or corrupt model, prompt too long;\n"
-        "4 unsupported model; 5 file not found.");
+        "4 unsupported model; 5 file not found; 130 stopped by Ctrl-C (the text so far and the statistics\n"
+        "are still printed, stop reason \"cancelled\"; a second Ctrl-C ends at once).");
     cmd->callback([args, &ctx] { ctx.exit_code = run_run(*args); });
 }
 

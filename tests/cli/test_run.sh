@@ -175,6 +175,21 @@ expect_exit 0 "dump logits" -- "$SLMCTL" run tiny.slm -p "ab" -n 5 --dump-logits
 size=$(stat -c %s d.f32)
 [[ "$size" == $(( (3 + 4) * 258 * 4 )) ]] && ok || fail "dump size $size"
 
+# Ctrl-C stops generation after the current token: exit 130, statistics still
+# printed, stop reason "cancelled". Scalar kernels on the 15M-parameter bench
+# model make 250 tokens take seconds, so the signal lands mid-generation.
+"$MAKE_FIXTURES" --bench bench >/dev/null 2>&1 && "$SLMCTL" pack bench/bench-15m/spec.yaml -o bench.slm 2>/dev/null
+"$SLMCTL" run bench.slm -p "once" -n 250 --ignore-eos --kernel scalar >sigint.out 2>sigint.err &
+pid=$!
+# Signal once text streams (generation has started), however slow the build.
+for _ in $(seq 600); do [[ -s sigint.out ]] && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"; rc=$?
+[[ "$rc" == 130 ]] && ok || fail "Ctrl-C: expected exit 130, got $rc"
+grep -q "stop: cancelled" sigint.err && ok || fail "Ctrl-C: statistics with stop reason cancelled"
+generated=$(grep -o '+ [0-9]* generated' sigint.err | grep -o '[0-9]*')
+[[ -n "$generated" && "$generated" -lt 250 ]] && ok || fail "Ctrl-C: generation went on ($generated tokens)"
+
 expect_exit 0 "run --help" -- "$SLMCTL" run --help
 grep -q -- "--dump-logits" out && ok || fail "--help documents --dump-logits"
 
