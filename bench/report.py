@@ -48,6 +48,9 @@ for m in ("f32", "q8_0", "q4_0"):
                   f"{max(r['prefill_tok_s'] for r in sel):.0f} | {min(r['load_ms'] for r in sel):.1f} | "
                   f"{rss / 2**20:.1f} MiB | {budget / 2**20:.1f} MiB {'ok' if rss <= budget else 'OVER'} | "
                   f"{best['kernel']} |")
+print("\nDecoding streams the weights from memory once per token, so it is bound by memory bandwidth; "
+      "on a virtual machine that shares it with other tenants, tok/s vary from run to run and the "
+      "2-thread gain depends on the host's load at that moment (see runtime.md, Threads).")
 print("\nRatios (same run):\n")
 for (m, act, t), v in base.items():
     if t == 1 and (m, act, 2) in base:

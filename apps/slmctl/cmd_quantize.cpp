@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "core/hash.hpp"
 #include "core/io.hpp"
+#include "format/reader.hpp"
 #include "format/slm_file.hpp"
 #include "output.hpp"
 #include "package/manifest.hpp"
@@ -50,7 +51,11 @@ int run_quantize(const QuantizeArgs& a) {
     if (!slm::format::dtype_from_name(a.to, target) || !slm::format::dtype_is_quantized(target))
         return report_error(slm::make_error(slm::ErrorCode::usage, "cli.bad_dtype",
                                             "--to: expected q8_0 or q4_0, found " + a.to));
-    auto file = slm::format::SlmFile::open(a.input);
+    // Structure only: the input's SHA-256, which must equal its manifest's,
+    // covers every byte, so the XXH64 pass runs only to explain a mismatch.
+    slm::format::ReadOptions structure_only;
+    structure_only.verify_checksum = false;
+    auto file = slm::format::SlmFile::open(a.input, structure_only);
     if (!file) return report_error(file.error());
     const std::string manifest_in =
         a.manifest_in.empty() ? slm::package::default_manifest_path(a.input) : a.manifest_in;
@@ -65,9 +70,12 @@ int run_quantize(const QuantizeArgs& a) {
     slm::package::QuantizeOptions opt{target, a.block_size, a.requantize, [input_digest] { return input_digest.get(); }};
     auto q = slm::package::quantize_artifact(file->view(), slm::package::skill_info_from_manifest(*parent_manifest),
                                              opt, a.version.empty() ? std::nullopt : std::optional(a.version));
-    if ((*parent_manifest)["artifact"]["digest"] != input_digest.get())
+    if ((*parent_manifest)["artifact"]["digest"] != input_digest.get()) {
+        // A corrupt input is reported as such; an intact one belongs to another manifest.
+        if (auto full = slm::format::parse_slm(file->bytes(), a.input); !full) return report_error(full.error());
         return report_error(slm::make_error(slm::ErrorCode::check_failed, "quantize.manifest_mismatch",
                                             manifest_in + " describes another artifact than " + a.input));
+    }
     if (!q) return report_error(q.error());
 
     nlohmann::json report = nullptr;

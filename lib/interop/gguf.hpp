@@ -78,7 +78,7 @@ struct GgufValue {
 
     static GgufValue make_u32(std::uint32_t v) { GgufValue x; x.type = GgufType::u32; x.u = v; return x; }
     static GgufValue make_i32(std::int32_t v) { GgufValue x; x.type = GgufType::i32; x.i = v; return x; }
-    static GgufValue make_f32(float v) { GgufValue x; x.type = GgufType::f32; x.f = v; return x; }
+    static GgufValue make_f32(float v) { GgufValue x; x.type = GgufType::f32; x.f = static_cast<double>(v); return x; }
     static GgufValue make_bool(bool v) { GgufValue x; x.type = GgufType::boolean; x.b = v; return x; }
     static GgufValue make_string(std::string v) { GgufValue x; x.type = GgufType::string; x.s = std::move(v); return x; }
     static GgufValue make_array(GgufType element_type, std::vector<GgufValue> items) {
