@@ -3,7 +3,7 @@
 // Not part of the CMake build; from the repository root:
 //
 //   g++ -O3 -std=c++20 -Ilib bench/quant/bench_quant.cpp lib/quant/*.cpp
-//       lib/core/error.cpp -pthread -o /tmp/bench_quant && /tmp/bench_quant
+//       lib/core/error.cpp -pthread -o bench_quant && ./bench_quant
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
