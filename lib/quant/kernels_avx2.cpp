@@ -10,18 +10,11 @@
 
 #include "quant/kernels.hpp"
 
-#define SLM_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#include "quant/avx2_common.hpp"
 
 namespace slm::quant {
 
 namespace {
-
-SLM_TARGET_AVX2 inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 // The low 8 int8 lanes of v as 8 floats.
 SLM_TARGET_AVX2 inline __m256 low8_to_ps(__m128i v) {

@@ -24,7 +24,7 @@
 #include "quant/q4_0.hpp"
 #include "quant/q8_0.hpp"
 
-#define SLM_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#include "quant/avx2_common.hpp"
 
 namespace slm::quant {
 

@@ -4,16 +4,8 @@
 # same prompt ids must be identical in slmctl and llama.cpp (crosscheck.py).
 # Exit 77 = skip (npm registry unreachable), unless SLM_REQUIRE_PEERS=1.
 source "$SOURCE_DIR/tests/cli/lib.sh"
-PEERS_SRC="$SOURCE_DIR/tests/peers"
-export SLM_PEERS_DIR="${SLM_PEERS_DIR:-$SOURCE_DIR/.cache/peers}"
-
-rc=0; bash "$PEERS_SRC/install.sh" >install.log 2>&1 || rc=$?
-if ((rc == 77)); then
-  echo "SKIP: npm registry unreachable; generation was not checked against llama.cpp" >&2
-  [[ "${SLM_REQUIRE_PEERS:-0}" == 1 ]] && exit 1
-  exit 77
-fi
-((rc == 0)) || { cat install.log >&2; echo "FAIL: installing the peers" >&2; exit 1; }
+source "$SOURCE_DIR/tests/peers/lib.sh"
+require_peers install.sh "generation against llama.cpp"
 
 models=()
 for f in tiny tiny-bpe tiny-tied tiny-gqa tiny-mqa; do

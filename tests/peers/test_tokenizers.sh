@@ -7,16 +7,8 @@
 # Needs the npm registry on first use (tests/peers/install.sh). Exit 77 = skip
 # (registry unreachable), unless SLM_REQUIRE_PEERS=1 makes that a failure.
 source "$SOURCE_DIR/tests/cli/lib.sh"
-PEERS_SRC="$SOURCE_DIR/tests/peers"
-export SLM_PEERS_DIR="${SLM_PEERS_DIR:-$SOURCE_DIR/.cache/peers}"
-
-rc=0; bash "$PEERS_SRC/fetch_vocab_tests.sh" >fetch.log 2>&1 || rc=$?
-if ((rc == 77)); then
-  echo "SKIP: npm registry unreachable; llama.cpp's tokenizer vectors were not checked" >&2
-  [[ "${SLM_REQUIRE_PEERS:-0}" == 1 ]] && exit 1
-  exit 77
-fi
-((rc == 0)) || { cat fetch.log >&2; echo "FAIL: fetching the peers" >&2; exit 1; }
+source "$SOURCE_DIR/tests/peers/lib.sh"
+require_peers fetch_vocab_tests.sh "our tokenizers against llama.cpp's vectors"
 VOCAB="$SLM_PEERS_DIR/vocab"
 
 # compare EXPECTED.json ACTUAL.json LABEL: [{"text","ids"}] vs [[ids]] in the same order.
