@@ -13,7 +13,9 @@
 #include "output.hpp"
 #include "package/manifest.hpp"
 #include "package/schemas.hpp"
+#include "model_ref.hpp"
 #include "progress.hpp"
+#include "sidecar_attach.hpp"
 
 namespace slmctl {
 namespace {
@@ -24,13 +26,15 @@ using nlohmann::json;
 struct EvalArgs {
     std::string model, suite, out_dir, sidecar, junit, manifest, parent, shard = "1/1", activations = "f32";
     unsigned threads = 0;
-    bool json_out = false, no_verify = false;
+    bool json_out = false, no_verify = false, add = false;
+    RegistryArgs registry;
 };
 
 struct MergeArgs {
     std::vector<std::string> inputs;
     std::string output, junit;
-    bool json_out = false;
+    bool json_out = false, add = false;
+    RegistryArgs registry;
 };
 
 slm::Result<std::pair<std::uint32_t, std::uint32_t>> parse_shard(const std::string& text) {
@@ -87,15 +91,23 @@ void print_summary(const json& s, const std::string& sidecar_path) {
          s["decision_reasons"].empty() ? "" : " (" + s["decision_reasons"][0].get<std::string>() + ")", sidecar_path);
 }
 
-int finish(const json& sidecar, const std::string& sidecar_path, const std::string& junit, bool json_out) {
+// Writes the outputs, attaches the sidecar with --add (a failing one too:
+// it is the newest evidence and blocks promotion), prints the summary.
+int finish(const json& sidecar, const std::string& sidecar_path, const std::string& junit, bool json_out,
+           const RegistryArgs* add_to) {
     if (auto st = write_outputs(sidecar, sidecar_path, junit); !st) return report_error(st.error());
-    if (json_out) {
-        print_json({{"sidecar", sidecar_path}, {"decision", sidecar["decision"]},
+    json summary = {{"sidecar", sidecar_path}, {"decision", sidecar["decision"]},
                     {"cases_passed", sidecar["cases_passed"]}, {"cases_failed", sidecar["cases_failed"]},
                     {"pass_rate", sidecar["pass_rate"]}, {"metrics", sidecar["metrics"]},
-                    {"decision_reasons", sidecar["decision_reasons"]}});
+                    {"decision_reasons", sidecar["decision_reasons"]}};
+    if (add_to != nullptr)
+        if (int rc = attach_sidecar(*add_to, sidecar, summary); rc != 0) return rc;
+    if (json_out) {
+        print_json(summary);
     } else {
         print_summary(sidecar, sidecar_path);
+        if (summary.contains("registry"))
+            note("  attached to {} in the registry\n", summary["registry"]["reference"].get<std::string>());
     }
     return sidecar["decision"] == "pass" ? 0 : 1;
 }
@@ -108,13 +120,18 @@ int run_eval(const EvalArgs& a) {
 
     slm::format::ReadOptions read_options;
     read_options.verify_checksum = !a.no_verify;
-    auto file = slm::format::SlmFile::open(a.model, read_options);
+    if (a.add && shard->second > 1)
+        return report_error(slm::make_error(slm::ErrorCode::usage, "cli.add_shard",
+                                            "--add takes a whole run: attach the merged sidecar (slmctl eval merge --add)"));
+    auto input = resolve_model(a.model, a.registry);
+    if (!input) return report_error(input.error());
+    auto file = slm::format::SlmFile::open(input->path, read_options);
     if (!file) return report_error(file.error());
     slm::eval::SidecarContext ctx;
     ctx.model_digest = slm::sha256_ref(file->bytes());
     ctx.source_kind = "unknown";
-    const std::string manifest_path = a.manifest.empty() ? slm::package::default_manifest_path(a.model) : a.manifest;
-    if (!a.manifest.empty() || fs::exists(manifest_path)) {
+    const std::string manifest_path = !a.manifest.empty() ? a.manifest : input->manifest_path;
+    if (!manifest_path.empty()) {
         auto m = slm::package::load_manifest(manifest_path);
         if (!m) return report_error(m.error());
         if ((*m)["artifact"]["digest"] != ctx.model_digest)
@@ -141,7 +158,9 @@ int run_eval(const EvalArgs& a) {
     std::optional<slm::runtime::Model> parent_model;
     slm::eval::RunOptions options;
     if (!a.parent.empty()) {
-        auto pf = slm::format::SlmFile::open(a.parent, read_options);
+        auto parent_input = resolve_model(a.parent, a.registry);
+        if (!parent_input) return report_error(parent_input.error());
+        auto pf = slm::format::SlmFile::open(parent_input->path, read_options);
         if (!pf) return report_error(pf.error());
         parent_file.emplace(std::move(*pf));
         auto pm = slm::runtime::Model::create(parent_file->view());
@@ -169,13 +188,17 @@ int run_eval(const EvalArgs& a) {
 
     std::string path = a.sidecar;
     if (path.empty()) {
-        const fs::path dir = a.out_dir.empty() ? fs::path(a.model).parent_path() : fs::path(a.out_dir);
-        std::string name = fs::path(a.model).stem().string() + ".eval." + suite->id;
+        const fs::path dir = !a.out_dir.empty() ? fs::path(a.out_dir)
+                             : input->version       ? fs::path(".")
+                                                    : fs::path(a.model).parent_path();
+        const std::string stem = input->version ? input->version->name + "-" + input->version->entry.version
+                                                : fs::path(a.model).stem().string();
+        std::string name = stem + ".eval." + suite->id;
         if (shard->second > 1) name += ".shard" + std::to_string(shard->first) + "of" + std::to_string(shard->second);
         path = (dir / (name + ".json")).string();
         if (!a.out_dir.empty()) fs::create_directories(a.out_dir);
     }
-    return finish(sidecar, path, a.junit, a.json_out);
+    return finish(sidecar, path, a.junit, a.json_out, a.add ? &a.registry : nullptr);
 }
 
 int run_merge(const MergeArgs& a) {
@@ -193,7 +216,7 @@ int run_merge(const MergeArgs& a) {
     }
     auto merged = slm::eval::merge_sidecars(parts);
     if (!merged) return report_error(merged.error());
-    return finish(*merged, a.output, a.junit, a.json_out);
+    return finish(*merged, a.output, a.junit, a.json_out, a.add ? &a.registry : nullptr);
 }
 
 }  // namespace
@@ -204,7 +227,7 @@ void register_eval(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("eval", "Run an eval suite on a model; write the eval sidecar; exit 1 on a fail decision");
     auto* merge = cmd->add_subcommand("merge", "Combine the sidecars of --shard runs into the sidecar of the whole run");
     cmd->require_subcommand(0, 1);
-    cmd->add_option("model", a->model, "The .slm model");
+    cmd->add_option("model", a->model, "The .slm model or a registry reference (NAME:VERSION, NAME@ALIAS)");
     cmd->add_option("--suite", a->suite, "Eval suite (YAML, see docs/eval.md)");
     cmd->add_option("--out", a->out_dir, "Directory for the sidecar (default: the model's directory)");
     cmd->add_option("--sidecar", a->sidecar, "Sidecar path (default: <out>/<model>.eval.<suite>.json)");
@@ -220,6 +243,8 @@ void register_eval(CLI::App& app, Context& ctx) {
         ->capture_default_str();
     cmd->add_flag("--no-verify", a->no_verify, "Skip the whole-file checksum (the structure is always checked)");
     cmd->add_flag("--json", a->json_out, "Print a JSON summary on stdout");
+    cmd->add_flag("--add", a->add, "Attach the sidecar to the model's version in the registry (promote's evidence)");
+    add_registry_options(cmd, a->registry, true);
     cmd->footer("Exit codes: 0 decision pass; 1 decision fail; 2 usage; 3 malformed suite, cases or model;\n"
                 "4 suite contracts do not match the model's manifest; 5 file not found.");
 
@@ -227,6 +252,8 @@ void register_eval(CLI::App& app, Context& ctx) {
     merge->add_option("-o,--output", m->output, "Merged sidecar")->required();
     merge->add_option("--junit", m->junit, "Also write JUnit XML here");
     merge->add_flag("--json", m->json_out, "Print a JSON summary on stdout");
+    merge->add_flag("--add", m->add, "Attach the merged sidecar to the model's version in the registry");
+    add_registry_options(merge, m->registry, true);
     merge->callback([m, &ctx] { ctx.exit_code = run_merge(*m); });
 
     cmd->callback([a, merge, cmd, &ctx] {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "model_ref.hpp"
 #include "core/io.hpp"
 #include "format/slm_file.hpp"
 #include "interop/gguf_llama.hpp"
@@ -15,13 +16,14 @@ namespace {
 struct ExportArgs {
     std::string model, output, format = "gguf", name;
     bool json = false;
+    RegistryArgs registry;
 };
 
 // general.name / general.version: --name, else the sibling manifest's, else the file stem.
-slm::interop::GgufExportOptions naming(const ExportArgs& a) {
-    const std::string manifest_path = slm::package::default_manifest_path(a.model);
+slm::interop::GgufExportOptions naming(const ExportArgs& a, const ModelInput& input) {
+    const std::string& manifest_path = input.manifest_path;
     slm::interop::GgufExportOptions o{std::filesystem::path(a.model).stem().string(), ""};
-    if (std::filesystem::exists(manifest_path)) {
+    if (!manifest_path.empty()) {
         if (auto m = slm::package::load_manifest(manifest_path); m)
             o = {(*m)["name"].get<std::string>(), (*m)["version"].get<std::string>()};
     }
@@ -30,9 +32,11 @@ slm::interop::GgufExportOptions naming(const ExportArgs& a) {
 }
 
 int run_export(const ExportArgs& a) {
-    auto file = slm::format::SlmFile::open(a.model);
+    auto input = resolve_model(a.model, a.registry);
+    if (!input) return report_error(input.error());
+    auto file = slm::format::SlmFile::open(input->path);
     if (!file) return report_error(file.error());
-    auto image = slm::interop::export_gguf_llama(file->view(), naming(a));
+    auto image = slm::interop::export_gguf_llama(file->view(), naming(a, *input));
     if (!image) return report_error(image.error());
     if (auto st = slm::write_file_atomic(a.output, slm::Bytes(*image)); !st) return report_error(st.error());
     if (a.json) {
@@ -48,7 +52,8 @@ int run_export(const ExportArgs& a) {
 void register_export(CLI::App& app, Context& ctx) {
     auto a = std::make_shared<ExportArgs>();
     auto* cmd = app.add_subcommand("export", "Export a .slm model to another format (GGUF for llama.cpp)");
-    cmd->add_option("model", a->model, "The .slm model")->required();
+    cmd->add_option("model", a->model, "The .slm model or a registry reference")->required();
+    add_registry_options(cmd, a->registry, false);
     cmd->add_option("--format", a->format, "Target format")->check(CLI::IsMember({"gguf"}))->capture_default_str();
     cmd->add_option("-o,--output", a->output, "Output file")->required();
     cmd->add_option("--name", a->name, "general.name (default: from the model's manifest)");

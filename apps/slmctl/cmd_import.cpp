@@ -13,6 +13,7 @@ struct ImportArgs {
     std::string input, output, manifest;
     slm::package::ImportOptions options;
     bool json = false;
+    AddArgs add;
 };
 
 int run_import(const ImportArgs& a) {
@@ -26,7 +27,7 @@ int run_import(const ImportArgs& a) {
     options.format = format;
     auto imported = slm::package::import_model(a.input, options);
     if (!imported) return report_error(imported.error());
-    return write_artifact(*imported, a.output, a.manifest, a.json, "imported",
+    return write_artifact(*imported, a.output, a.manifest, a.json, "imported", a.add,
                           {{"source", a.input}, {"source_format", format}});
 }
 
@@ -46,6 +47,7 @@ void register_import(CLI::App& app, Context& ctx) {
                     "llama2.c: tokenizer.bin (default: tokenizer.bin next to the checkpoint)");
     cmd->add_option("--manifest", a->manifest, "Manifest output path (default: <output>.manifest.json)");
     cmd->add_flag("--json", a->json, "Print a JSON summary on stdout");
+    add_add_options(cmd, a->add);
     cmd->footer(
         "GGUF: architecture llama, tensors F32/F16/BF16/Q8_0/Q4_0 (quantized blocks are kept, not requantized),\n"
         "tokenizer llama (-> SPM1) or gpt2 (-> BPE1). llama2.c: legacy or version-1 f32 checkpoints.\n"

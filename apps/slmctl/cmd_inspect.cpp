@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "model_ref.hpp"
 #include "format/slm_file.hpp"
 #include "output.hpp"
 #include "package/inspect.hpp"
@@ -13,6 +14,7 @@ struct InspectArgs {
     std::string file;
     bool json = false;
     bool tensors = false;
+    RegistryArgs registry;
 };
 
 void print_human(const nlohmann::json& d, bool all_tensors) {
@@ -47,7 +49,9 @@ void print_human(const nlohmann::json& d, bool all_tensors) {
 }
 
 int run_inspect(const InspectArgs& a) {
-    auto file = slm::format::SlmFile::open(a.file);
+    auto input = resolve_model(a.file, a.registry);
+    if (!input) return report_error(input.error());
+    auto file = slm::format::SlmFile::open(input->path);
     if (!file) return report_error(file.error());
     const auto description = slm::package::describe_artifact(file->view());
     if (a.json) print_json(description);
@@ -60,7 +64,8 @@ int run_inspect(const InspectArgs& a) {
 void register_inspect(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<InspectArgs>();
     auto* cmd = app.add_subcommand("inspect", "Show a .slm file's header, tensors, tokenizer and digests");
-    cmd->add_option("file", args->file, "The .slm to inspect")->required();
+    cmd->add_option("file", args->file, "The .slm to inspect, or a registry reference")->required();
+    add_registry_options(cmd, args->registry, false);
     cmd->add_flag("--json", args->json, "Print the description as JSON on stdout");
     cmd->add_flag("--tensors", args->tensors, "List every tensor (human output)");
     cmd->callback([args, &ctx] { ctx.exit_code = run_inspect(*args); });

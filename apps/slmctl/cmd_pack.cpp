@@ -14,6 +14,7 @@ struct PackArgs {
     std::string out;
     std::string manifest;
     bool json = false;
+    AddArgs add;
 };
 
 int run_pack(const PackArgs& a) {
@@ -21,7 +22,7 @@ int run_pack(const PackArgs& a) {
     if (!spec) return report_error(spec.error());
     auto packed = slm::package::pack_skill(*spec);
     if (!packed) return report_error(packed.error());
-    return write_artifact(*packed, a.out, a.manifest, a.json, "packed");
+    return write_artifact(*packed, a.out, a.manifest, a.json, "packed", a.add);
 }
 
 }  // namespace
@@ -33,6 +34,7 @@ void register_pack(CLI::App& app, Context& ctx) {
     cmd->add_option("-o,--output", args->out, "Output .slm path")->required();
     cmd->add_option("--manifest", args->manifest, "Manifest output path (default: <output>.manifest.json)");
     cmd->add_flag("--json", args->json, "Print a JSON summary on stdout");
+    add_add_options(cmd, args->add);
     cmd->callback([args, &ctx] { ctx.exit_code = run_pack(*args); });
 }
 

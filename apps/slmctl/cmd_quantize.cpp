@@ -4,7 +4,9 @@
 #include <memory>
 #include <optional>
 
+#include "artifact_writer.hpp"
 #include "commands.hpp"
+#include "model_ref.hpp"
 #include "core/hash.hpp"
 #include "core/io.hpp"
 #include "format/reader.hpp"
@@ -28,6 +30,7 @@ struct QuantizeArgs {
     std::uint32_t block_size = 32;
     unsigned threads = 1;
     bool requantize = false, no_report = false, json = false;
+    AddArgs add;
 };
 
 slm::Result<nlohmann::json> quality_report(const slm::format::SlmView& parent, const std::vector<std::uint8_t>& child,
@@ -55,10 +58,13 @@ int run_quantize(const QuantizeArgs& a) {
     // covers every byte, so the XXH64 pass runs only to explain a mismatch.
     slm::format::ReadOptions structure_only;
     structure_only.verify_checksum = false;
-    auto file = slm::format::SlmFile::open(a.input, structure_only);
+    auto input = resolve_model(a.input, a.add.registry, false);  // its SHA-256 is checked below
+    if (!input) return report_error(input.error());
+    auto file = slm::format::SlmFile::open(input->path, structure_only);
     if (!file) return report_error(file.error());
     const std::string manifest_in =
-        a.manifest_in.empty() ? slm::package::default_manifest_path(a.input) : a.manifest_in;
+        !a.manifest_in.empty() ? a.manifest_in
+        : input->manifest_path.empty() ? slm::package::default_manifest_path(input->path) : input->manifest_path;
     auto parent_manifest = slm::package::load_manifest(manifest_in);
     if (!parent_manifest) return report_error(parent_manifest.error());
 
@@ -84,11 +90,12 @@ int run_quantize(const QuantizeArgs& a) {
         if (!r) return report_error(r.error());
         report = std::move(*r);
     }
-    const std::string manifest_out =
-        a.manifest_out.empty() ? slm::package::default_manifest_path(a.output) : a.manifest_out;
-    if (auto st = slm::write_file_atomic(a.output, slm::Bytes(q->slm)); !st) return report_error(st.error());
-    if (auto st = slm::write_file_atomic(manifest_out, slm::package::manifest_bytes(q->manifest)); !st)
-        return report_error(st.error());
+    auto written = write_artifact_files(slm::Bytes(q->slm), q->manifest, a.output, a.manifest_out);
+    if (!written) return report_error(written.error());
+    nlohmann::json summary = nlohmann::json::object();
+    if (int rc = add_to_registry(a.add, slm::Bytes(q->slm), q->manifest, *written, summary); rc != 0)
+        return rc;
+    const std::string& manifest_out = written->manifest;
 
     std::size_t converted = 0;
     for (const auto& d : q->decisions) converted += d.reason.empty() ? 1 : 0;
@@ -96,10 +103,12 @@ int run_quantize(const QuantizeArgs& a) {
         nlohmann::json tensors = nlohmann::json::array();
         for (const auto& d : q->decisions)
             tensors.push_back({{"name", d.name}, {"from", d.from}, {"to", d.to}, {"note", d.reason}});
-        print_json({{"artifact", a.output}, {"artifact_digest", q->artifact_digest}, {"size", q->slm.size()},
+        nlohmann::json out = {{"artifact", a.output}, {"artifact_digest", q->artifact_digest}, {"size", q->slm.size()},
                     {"input_size", file->bytes().size()}, {"manifest", manifest_out}, {"manifest_id", q->manifest_id},
                     {"dtype", a.to}, {"block_size", a.block_size}, {"tensors_converted", converted},
-                    {"tensors", tensors}, {"quality", report}});
+                    {"tensors", tensors}, {"quality", report}, {"provenance", written->provenance}};
+        out.update(summary);
+        print_json(out);
         return 0;
     }
     note("quantized {} -> {} ({}, {} -> {}, {} of {} tensors)\n", a.input, a.output, a.to,
@@ -110,6 +119,7 @@ int run_quantize(const QuantizeArgs& a) {
              report["mean_kl"].get<double>(), 100.0 * report["same_top1"].get<double>(),
              report["perplexity_parent"].get<double>(), report["perplexity_quantized"].get<double>(),
              report["positions"].get<int>());
+    note_registry(summary);
     return 0;
 }
 
@@ -118,7 +128,7 @@ int run_quantize(const QuantizeArgs& a) {
 void register_quantize(CLI::App& app, Context& ctx) {
     auto a = std::make_shared<QuantizeArgs>();
     auto* cmd = app.add_subcommand("quantize", "Quantize weight matrices to q8_0 or q4_0 (ggml reference quantizers)");
-    cmd->add_option("input", a->input, "Input .slm")->required();
+    cmd->add_option("input", a->input, "Input .slm or registry reference (NAME:VERSION, NAME@ALIAS)")->required();
     cmd->add_option("--to", a->to, "Target dtype: q8_0 or q4_0")->required();
     cmd->add_option("-o,--output", a->output, "Output .slm")->required();
     cmd->add_option("--block-size", a->block_size, "Elements per scale (must divide each row)")->capture_default_str();
@@ -130,6 +140,7 @@ void register_quantize(CLI::App& app, Context& ctx) {
     cmd->add_flag("--no-report", a->no_report, "Skip the quality report");
     cmd->add_option("--threads", a->threads, "Threads for the quality report")->capture_default_str();
     cmd->add_flag("--json", a->json, "Print a JSON summary on stdout");
+    add_add_options(cmd, a->add);
     cmd->callback([a, &ctx] { ctx.exit_code = run_quantize(*a); });
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "model_ref.hpp"
 #include "core/io.hpp"
 #include "core/json_canonical.hpp"
 #include "format/slm_file.hpp"
@@ -17,6 +18,7 @@ namespace {
 struct TokenizeArgs {
     std::string model, prompt, prompt_file, batch_file, bos = "auto";
     bool json = false;
+    RegistryArgs registry;
 };
 
 slm::Result<slm::format::TokenizerSection> load_section(const std::string& path) {
@@ -34,7 +36,9 @@ slm::Result<slm::format::TokenizerSection> load_section(const std::string& path)
 }
 
 int run_tokenize(const TokenizeArgs& a) {
-    auto section = load_section(a.model);
+    auto input = resolve_model(a.model, a.registry);
+    if (!input) return report_error(input.error());
+    auto section = load_section(input->path);
     if (!section) return report_error(section.error());
     auto tok = slm::tokenizer::Tokenizer::create(*section);
     if (!tok) return report_error(tok.error());
@@ -83,7 +87,8 @@ int run_tokenize(const TokenizeArgs& a) {
 void register_tokenize(CLI::App& app, Context& ctx) {
     auto a = std::make_shared<TokenizeArgs>();
     auto* cmd = app.add_subcommand("tokenize", "Print the token ids of a text (model: .slm or GGUF)");
-    cmd->add_option("model", a->model, "A .slm model or a GGUF file (vocabulary-only is enough)")->required();
+    cmd->add_option("model", a->model, "A .slm model, a GGUF file (vocabulary-only is enough) or a registry reference")->required();
+    add_registry_options(cmd, a->registry, false);
     auto* prompt = cmd->add_option("-p,--prompt", a->prompt, "Text to tokenize");
     auto* file = cmd->add_option("-f,--file", a->prompt_file, "Read the text from a file")->excludes(prompt);
     cmd->add_option("--batch", a->batch_file, "JSON array of strings; prints a JSON array of id arrays")

@@ -21,6 +21,16 @@ void register_tokenize(CLI::App& app, Context& ctx);
 void register_import(CLI::App& app, Context& ctx);
 void register_export(CLI::App& app, Context& ctx);
 void register_eval(CLI::App& app, Context& ctx);
+void register_add(CLI::App& app, Context& ctx);
+void register_ls(CLI::App& app, Context& ctx);
+void register_show(CLI::App& app, Context& ctx);
+void register_log(CLI::App& app, Context& ctx);
+void register_promote(CLI::App& app, Context& ctx);
+void register_rollback(CLI::App& app, Context& ctx);
+void register_keygen(CLI::App& app, Context& ctx);
+void register_sign(CLI::App& app, Context& ctx);
+void register_gc(CLI::App& app, Context& ctx);
+void register_fsck(CLI::App& app, Context& ctx);
 
 // In the order `slmctl --help` lists them.
 inline constexpr RegisterFn k_commands[] = {
@@ -33,6 +43,16 @@ inline constexpr RegisterFn k_commands[] = {
     register_import,
     register_export,
     register_eval,
+    register_add,
+    register_ls,
+    register_show,
+    register_log,
+    register_promote,
+    register_rollback,
+    register_keygen,
+    register_sign,
+    register_gc,
+    register_fsck,
 };
 
 }  // namespace slmctl

@@ -44,6 +44,13 @@ Result<Policy> load_policy(const std::string& path) {
     if (j.contains("memory_ceiling_bytes")) p.memory_ceiling_bytes = j["memory_ceiling_bytes"].get<std::uint64_t>();
     if (j.contains("max_safety_tier")) p.max_safety_tier = j["max_safety_tier"].get<std::string>();
     p.require_evaluation_card = j.value("require_evaluation_card", false);
+    p.max_eval_age_hours = j.value("max_eval_age_hours", 168.0);
+    if (auto suites = list(j, "required_eval_suites")) p.required_eval_suites = *suites;
+    p.require_signature = j.value("require_signature", false);
+    const auto slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+    for (const auto& key : list(j, "trusted_keys").value_or(std::vector<std::string>{}))
+        p.trusted_keys.push_back(!key.empty() && key[0] == '/' ? key : dir + key);
     return p;
 }
 

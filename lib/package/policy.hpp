@@ -1,4 +1,5 @@
-// Release policy checked by `slmctl verify --policy` (schemas/policy.schema.json).
+// Release policy checked by `slmctl verify --policy` and `slmctl promote`
+// (schemas/policy.schema.json).
 // Every rule is optional; an absent rule allows everything.
 #pragma once
 
@@ -21,6 +22,12 @@ struct Policy {
     std::optional<std::uint64_t> memory_ceiling_bytes;
     std::optional<std::string> max_safety_tier;
     bool require_evaluation_card = false;
+
+    // Promotion rules (slmctl promote).
+    double max_eval_age_hours = 168;
+    std::vector<std::string> required_eval_suites;
+    bool require_signature = false;
+    std::vector<std::string> trusted_keys;  // PEM files, resolved against the policy's folder
 };
 
 Result<Policy> load_policy(const std::string& path);

@@ -1,0 +1,122 @@
+#include "registry/registry.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+
+#include "core/io.hpp"
+#include "core/json_canonical.hpp"
+#include "registry/crash_points.hpp"
+#include "registry/oci.hpp"
+
+namespace slm::registry {
+
+Actor current_actor(const std::string& reason) {
+    Actor a;
+    a.reason = reason;
+    if (const char* who = std::getenv("SLMCTL_ACTOR"); who != nullptr && *who != '\0') {
+        a.who = who;
+        return a;
+    }
+    const char* user = std::getenv("USER");
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    a.who = std::string(user != nullptr && *user != '\0' ? user : "uid" + std::to_string(::getuid())) + "@" + host;
+    return a;
+}
+
+std::string clock_now_utc() {
+    if (const char* fixed = std::getenv("SLMCTL_NOW"); fixed != nullptr && *fixed != '\0') return fixed;
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+Status Transaction::append(nlohmann::json event) {
+    event["time"] = clock_now_utc();
+    event["actor"] = actor_.who;
+    event["reason"] = actor_.reason;
+    auto rec = append_journal(registry_.layout_.journal(), state_->journal, std::move(event));
+    if (!rec) return rec.take_error();
+    // The record is durable from here on; applying it cannot fail for a
+    // record the caller validated, and if it did the journal says so.
+    SLM_TRY(apply_record(*state_, *rec));
+    state_->journal = {state_->journal.offset + rec->line_bytes, state_->journal.records + 1, rec->hash};
+    return {};
+}
+
+Result<Registry> Registry::open(const OpenOptions& options) {
+    auto layout = open_layout(options.root, options.create);
+    if (!layout) return layout.take_error();
+    return Registry(*layout, options.lock_timeout_ms);
+}
+
+Result<RegistryState> Registry::load_snapshot() const {
+    auto text = read_text_file(layout_.state());
+    if (!text) {
+        if (text.error().code == ErrorCode::not_found) return RegistryState{};
+        return text.take_error();
+    }
+    auto j = parse_json(*text, layout_.state());
+    if (!j) return RegistryState{};  // a damaged cache is rebuilt from the journal
+    auto s = state_from_json(*j, layout_.state());
+    return s ? std::move(*s) : RegistryState{};
+}
+
+Result<RegistryState> Registry::read_state() const {
+    auto state = load_snapshot();
+    if (!state) return state.take_error();
+    auto tail = read_journal(layout_.journal(), state->journal);
+    if (!tail && state->journal.offset != 0) {
+        // The snapshot may not belong to this journal: replay everything.
+        state = RegistryState{};
+        tail = read_journal(layout_.journal(), state->journal);
+    }
+    if (!tail) return tail.take_error();
+    for (const auto& rec : tail->records) SLM_TRY(apply_record(*state, rec));
+    state->journal = tail->end;
+    return state;
+}
+
+Status Registry::write_views(const RegistryState& state) {
+    crash_point("views.before_index");
+    SLM_TRY(write_file_atomic(layout_.index_json(), index_json(state)));
+    crash_point("views.before_state");
+    SLM_TRY(write_file_atomic(layout_.state(), canonical_json(state_to_json(state))));
+    return {};
+}
+
+Status Registry::write(const Actor& actor, const std::function<Status(Transaction&)>& body) {
+    auto lock = RegistryLock::acquire(layout_.lock(), lock_timeout_ms_);
+    if (!lock) return lock.take_error();
+    auto state = read_state();
+    if (!state) return state.take_error();
+    auto tail = read_journal(layout_.journal(), state->journal);
+    if (tail && tail->torn_bytes > 0) SLM_TRY(truncate_journal(layout_.journal(), state->journal.offset));
+    const std::uint64_t before = state->journal.records;
+    Transaction txn(*this, *state, actor);
+    Status result = body(txn);
+    if (state->journal.records != before || result.ok()) SLM_TRY(write_views(*state));
+    return result;
+}
+
+Result<std::uint64_t> Registry::refresh_views() {
+    auto lock = RegistryLock::acquire(layout_.lock(), lock_timeout_ms_);
+    if (!lock) return lock.take_error();
+    auto snapshot = load_snapshot();
+    if (!snapshot) return snapshot.take_error();
+    auto state = read_state();
+    if (!state) return state.take_error();
+    auto tail = read_journal(layout_.journal(), state->journal);
+    if (tail && tail->torn_bytes > 0) SLM_TRY(truncate_journal(layout_.journal(), state->journal.offset));
+    const std::uint64_t behind = state->journal.records - std::min(snapshot->journal.records, state->journal.records);
+    auto index = read_text_file(layout_.index_json());
+    if (behind > 0 || !index || *index != index_json(*state)) SLM_TRY(write_views(*state));
+    return behind;
+}
+
+}  // namespace slm::registry
