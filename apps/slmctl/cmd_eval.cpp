@@ -94,14 +94,14 @@ void print_summary(const json& s, const std::string& sidecar_path) {
 // Writes the outputs, attaches the sidecar with --add (a failing one too:
 // it is the newest evidence and blocks promotion), prints the summary.
 int finish(const json& sidecar, const std::string& sidecar_path, const std::string& junit, bool json_out,
-           const RegistryArgs* add_to) {
+           const RegistryArgs* add_to, const std::optional<slm::registry::ResolvedVersion>& version = std::nullopt) {
     if (auto st = write_outputs(sidecar, sidecar_path, junit); !st) return report_error(st.error());
     json summary = {{"sidecar", sidecar_path}, {"decision", sidecar["decision"]},
                     {"cases_passed", sidecar["cases_passed"]}, {"cases_failed", sidecar["cases_failed"]},
                     {"pass_rate", sidecar["pass_rate"]}, {"metrics", sidecar["metrics"]},
                     {"decision_reasons", sidecar["decision_reasons"]}};
     if (add_to != nullptr)
-        if (int rc = attach_sidecar(*add_to, sidecar, summary); rc != 0) return rc;
+        if (int rc = attach_sidecar(*add_to, sidecar, version, summary); rc != 0) return rc;
     if (json_out) {
         print_json(summary);
     } else {
@@ -198,7 +198,7 @@ int run_eval(const EvalArgs& a) {
         path = (dir / (name + ".json")).string();
         if (!a.out_dir.empty()) fs::create_directories(a.out_dir);
     }
-    return finish(sidecar, path, a.junit, a.json_out, a.add ? &a.registry : nullptr);
+    return finish(sidecar, path, a.junit, a.json_out, a.add ? &a.registry : nullptr, input->version);
 }
 
 int run_merge(const MergeArgs& a) {

@@ -17,7 +17,14 @@ bool exists(const std::string& path) {
 
 slm::Result<ModelInput> resolve_model(const std::string& arg, const RegistryArgs& registry_args, bool verify_digest) {
     namespace reg = slm::registry;
-    if (exists(arg) || !reg::looks_like_reference(arg)) {
+    const bool reference_shaped = arg.find_first_of(":@") != std::string::npos;
+    if (!exists(arg) && !reference_shaped && reg::is_skill_name(arg)) {
+        // A bare skill name: say how to name a version if the registry has it.
+        if (auto registry = open_registry(registry_args, false))
+            if (auto state = registry->read_state(); state && state->skills.count(arg))
+                return reg::resolve(*state, reg::Reference{reg::Reference::Kind::name, arg, ""}).take_error();
+    }
+    if (exists(arg) || !reference_shaped) {
         ModelInput in{arg, "", std::nullopt, arg};
         if (const std::string m = slm::package::default_manifest_path(arg); exists(m)) in.manifest_path = m;
         if (!exists(arg))

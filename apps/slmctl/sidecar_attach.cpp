@@ -8,12 +8,14 @@
 
 namespace slmctl {
 
-int attach_sidecar(const RegistryArgs& registry_args, const nlohmann::json& sidecar, nlohmann::json& summary) {
+int attach_sidecar(const RegistryArgs& registry_args, const nlohmann::json& sidecar,
+                   const std::optional<slm::registry::ResolvedVersion>& resolved, nlohmann::json& summary) {
     auto registry = open_registry(registry_args, false);
     if (!registry) return report_error(registry.error());
     auto state = registry->read_state();
     if (!state) return report_error(state.error());
-    auto version = slm::registry::find_by_artifact(*state, sidecar["model_digest"].get<std::string>());
+    auto version = resolved ? slm::Result<slm::registry::ResolvedVersion>(*resolved)
+                            : slm::registry::find_by_artifact(*state, sidecar["model_digest"].get<std::string>());
     if (!version) return report_error(version.error());
     const std::string bytes = slm::canonical_json(sidecar);
     nlohmann::json brief = {{"suite", sidecar["suite"]["id"]},

@@ -78,6 +78,8 @@ Result<AttachResult> attach_referrer(Registry& registry, const AttachRequest& re
     if (!doc) return doc.take_error();
     auto empty = registry.blobs().put(as_bytes(std::string_view("{}")), k_empty_media_type);
     if (!empty) return empty.take_error();
+    auto empty = registry.blobs().put(as_bytes(std::string_view("{}")), k_empty_media_type);
+    if (!empty) return empty.take_error();
     auto state = registry.read_state();
     if (!state) return state.take_error();
     auto skill = state->skills.find(req.name);

@@ -61,8 +61,9 @@ Result<JournalTail> read_journal(const std::string& path, const JournalPosition&
                                std::to_string(line_no) + " (a record is missing or duplicated)");
         if ((*body)["prev"] != tail.end.head)
             return corrupt(path, line_no, pos,
-                           "prev does not match the previous record's hash " + tail.end.head +
-                               " (the chain is broken: a record was edited, removed or reordered)");
+                           "prev does not match the hash of line " + std::to_string(line_no - 1) +
+                               " (the chain is broken: line " + std::to_string(line_no - 1) +
+                               " was edited, or a record was removed or reordered)");
         if (canonical_json(*body) != line)
             return corrupt(path, line_no, pos, "the line is not canonical JSON (it was edited)");
         JournalRecord rec{std::move(*body), sha256_ref(as_bytes(line)), line.size() + 1};
