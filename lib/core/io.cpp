@@ -104,20 +104,21 @@ Result<std::vector<std::uint8_t>> read_binary_file(const std::string& path) {
     return std::vector<std::uint8_t>(text->begin(), text->end());
 }
 
-Status write_file_atomic(const std::string& path, Bytes data) {
+Status write_file_atomic(const std::string& path, Bytes data, bool durable) {
     static std::atomic<unsigned> counter{0};
     std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" +
                       std::to_string(counter.fetch_add(1));
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return io_error(open_error_code(), tmp, "create");
     Status st = write_all(fd, data, tmp);
-    if (st && ::fsync(fd) != 0) st = io_error(ErrorCode::internal, tmp, "fsync");
+    if (st && durable && ::fsync(fd) != 0) st = io_error(ErrorCode::internal, tmp, "fsync");
     ::close(fd);
     if (st && ::rename(tmp.c_str(), path.c_str()) != 0) st = io_error(ErrorCode::internal, path, "rename");
     if (!st) {
         ::unlink(tmp.c_str());
         return st;
     }
+    if (!durable) return {};
     int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         ::fsync(dfd);

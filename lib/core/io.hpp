@@ -37,9 +37,12 @@ Result<std::vector<std::uint8_t>> read_binary_file(const std::string& path);
 
 // Writes through "<path>.tmp-<pid>-<n>", fsyncs it, renames it over `path` and
 // fsyncs the directory: readers see the old file or the new one, never a mix.
-Status write_file_atomic(const std::string& path, Bytes data);
-inline Status write_file_atomic(const std::string& path, std::string_view text) {
-    return write_file_atomic(path, as_bytes(text));
+// `durable` = false skips both fsyncs: still all-or-nothing for readers and
+// after a process crash, but not after a power loss (for caches that can be
+// rebuilt, such as the registry's views).
+Status write_file_atomic(const std::string& path, Bytes data, bool durable = true);
+inline Status write_file_atomic(const std::string& path, std::string_view text, bool durable = true) {
+    return write_file_atomic(path, as_bytes(text), durable);
 }
 
 }  // namespace slm

@@ -1,5 +1,6 @@
 #include "registry/registry.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -68,6 +69,10 @@ Result<RegistryState> Registry::load_snapshot() const {
 }
 
 Result<RegistryState> Registry::read_state() const {
+    struct stat st {};
+    const std::uint64_t journal_size =
+        ::stat(layout_.journal().c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+    if (cached_ && cached_->journal.offset == journal_size) return *cached_;
     auto state = load_snapshot();
     if (!state) return state.take_error();
     auto tail = read_journal(layout_.journal(), state->journal);
@@ -79,14 +84,24 @@ Result<RegistryState> Registry::read_state() const {
     if (!tail) return tail.take_error();
     for (const auto& rec : tail->records) SLM_TRY(apply_record(*state, rec));
     state->journal = tail->end;
+    cached_ = *state;
     return state;
+}
+
+// Bytes after the last committed line belong to a writer that died mid-append:
+// never acted upon, they are cut before the next append (under the lock).
+Status Registry::cut_uncommitted_tail(const JournalPosition& end) const {
+    struct stat st {};
+    if (::stat(layout_.journal().c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) <= end.offset) return {};
+    return truncate_journal(layout_.journal(), end.offset);
 }
 
 Status Registry::write_views(const RegistryState& state) {
     crash_point("views.before_index");
-    SLM_TRY(write_file_atomic(layout_.index_json(), index_json(state)));
+    // Views are caches of the journal (fsynced already): no fsync needed.
+    SLM_TRY(write_file_atomic(layout_.index_json(), index_json(state), false));
     crash_point("views.before_state");
-    SLM_TRY(write_file_atomic(layout_.state(), canonical_json(state_to_json(state))));
+    SLM_TRY(write_file_atomic(layout_.state(), canonical_json(state_to_json(state)), false));
     return {};
 }
 
@@ -95,12 +110,12 @@ Status Registry::write(const Actor& actor, const std::function<Status(Transactio
     if (!lock) return lock.take_error();
     auto state = read_state();
     if (!state) return state.take_error();
-    auto tail = read_journal(layout_.journal(), state->journal);
-    if (tail && tail->torn_bytes > 0) SLM_TRY(truncate_journal(layout_.journal(), state->journal.offset));
+    SLM_TRY(cut_uncommitted_tail(state->journal));
     const std::uint64_t before = state->journal.records;
     Transaction txn(*this, *state, actor);
     Status result = body(txn);
     if (state->journal.records != before || result.ok()) SLM_TRY(write_views(*state));
+    cached_ = std::move(*state);
     return result;
 }
 
@@ -111,8 +126,7 @@ Result<std::uint64_t> Registry::refresh_views() {
     if (!snapshot) return snapshot.take_error();
     auto state = read_state();
     if (!state) return state.take_error();
-    auto tail = read_journal(layout_.journal(), state->journal);
-    if (tail && tail->torn_bytes > 0) SLM_TRY(truncate_journal(layout_.journal(), state->journal.offset));
+    SLM_TRY(cut_uncommitted_tail(state->journal));
     const std::uint64_t behind = state->journal.records - std::min(snapshot->journal.records, state->journal.records);
     auto index = read_text_file(layout_.index_json());
     if (behind > 0 || !index || *index != index_json(*state)) SLM_TRY(write_views(*state));

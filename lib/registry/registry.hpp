@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -80,10 +81,14 @@ private:
         : layout_(layout), blobs_(layout), lock_timeout_ms_(lock_timeout_ms) {}
     Result<RegistryState> load_snapshot() const;
     Status write_views(const RegistryState& state);
+    Status cut_uncommitted_tail(const JournalPosition& end) const;
 
     Layout layout_;
     BlobStore blobs_;
     int lock_timeout_ms_;
+    // The last state read, valid while the journal keeps its size (it only
+    // grows): spares a second parse when a command reads, checks, then writes.
+    mutable std::optional<RegistryState> cached_;
 };
 
 }  // namespace slm::registry

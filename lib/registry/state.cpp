@@ -97,6 +97,7 @@ Status apply_alias(RegistryState& s, const JournalRecord& r) {
         a.history.resize(a.history.size() - steps);
     } else if (!from.empty()) {
         a.history.push_back(from);
+        if (a.history.size() > k_alias_history) a.history.erase(a.history.begin());
     }
     a.target = to;
     a.seq = b.at("seq").get<std::uint64_t>();

@@ -46,9 +46,13 @@ struct VersionEntry {
     std::vector<Referrer> referrers;
 };
 
+// How many earlier targets an alias remembers for rollback; older moves stay
+// in the journal (slmctl log) but cannot be rolled back to in one step.
+inline constexpr std::size_t k_alias_history = 256;
+
 struct AliasEntry {
     std::string target;                // a version
-    std::vector<std::string> history;  // earlier targets, most recent last (rollback pops)
+    std::vector<std::string> history;  // earlier targets, most recent last (rollback pops), <= k_alias_history
     std::uint64_t seq = 0;             // record that last moved it
 };
 
