@@ -102,10 +102,10 @@ Result<PromoteResult> promote(Registry& registry, const PromoteRequest& req, con
                     return refused(req.name + ":" + req.version + " is the target of alias '" + held.front() +
                                    "'; move the alias first (promote another version or roll back)");
             }
-            if (cur->stage != *req.stage) {
+            if (const Stage from = cur->stage; from != *req.stage) {
                 SLM_TRY(txn.append({{"event", "state"}, {"name", req.name}, {"version", req.version},
-                                    {"from", stage_name(cur->stage)}, {"to", stage_name(*req.stage)}}));
-                result.stage_change = std::make_pair(cur->stage, *req.stage);
+                                    {"from", stage_name(from)}, {"to", stage_name(*req.stage)}}));
+                result.stage_change = std::make_pair(from, *req.stage);
             }
             if (stage_has_alias(*req.stage)) SLM_TRY(move_alias(txn, req.name, stage_name(*req.stage), req.version, result));
         } else if (cur->stage == Stage::quarantined || cur->stage == Stage::retired) {

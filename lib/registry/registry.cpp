@@ -1,5 +1,6 @@
 #include "registry/registry.hpp"
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,9 +22,13 @@ Actor current_actor(const std::string& reason) {
         return a;
     }
     const char* user = std::getenv("USER");
+    if (user == nullptr || *user == '\0') {
+        const passwd* pw = ::getpwuid(::getuid());
+        user = pw != nullptr ? pw->pw_name : nullptr;
+    }
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
-    a.who = std::string(user != nullptr && *user != '\0' ? user : "uid" + std::to_string(::getuid())) + "@" + host;
+    a.who = (user != nullptr ? std::string(user) : "uid" + std::to_string(::getuid())) + "@" + host;
     return a;
 }
 
