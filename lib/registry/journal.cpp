@@ -28,14 +28,17 @@ Error io_failure(const std::string& path, const char* what) {
 }  // namespace
 
 Result<JournalTail> read_journal(const std::string& path, const JournalPosition& from) {
-    JournalTail tail;
-    tail.end = from;
     auto file = MappedFile::open(path);
     if (!file) {
-        if (file.error().code == ErrorCode::not_found && from.offset == 0) return tail;
+        if (file.error().code == ErrorCode::not_found && from.offset == 0) return JournalTail{{}, from, 0};
         return file.take_error();
     }
-    const Bytes bytes = file->bytes();
+    return parse_journal(file->bytes(), from, path);
+}
+
+Result<JournalTail> parse_journal(Bytes bytes, const JournalPosition& from, const std::string& path) {
+    JournalTail tail;
+    tail.end = from;
     if (bytes.size() < from.offset)
         return corrupt(path, from.records, from.offset,
                        "the journal is shorter (" + std::to_string(bytes.size()) +

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/bytes.hpp"
 #include "core/result.hpp"
 
 namespace slm::registry {
@@ -48,6 +49,10 @@ struct JournalTail {
 // Errors: invalid_input, ids registry.journal_corrupt (bad JSON, broken
 // chain, seq gap; the message names the line number and byte offset).
 Result<JournalTail> read_journal(const std::string& path, const JournalPosition& from);
+
+// The same over bytes already in memory (`bytes` is the whole journal; `where`
+// names it in messages). read_journal maps the file and calls this.
+Result<JournalTail> parse_journal(Bytes bytes, const JournalPosition& from, const std::string& where);
 
 // Appends `event` (seq and prev are filled in from `at`) and fsyncs.
 // `at` must be the current end of the committed journal.
