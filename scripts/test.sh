@@ -22,7 +22,10 @@ ctest --test-dir build/ci --output-on-failure -j "$jobs"
 step "sanitizer build (ASan + UBSan)"
 scripts/build.sh sanitize
 step "tests: sanitizers"
+# The registry reliability suites run in full in the release step; here a
+# shorter run looks for memory errors in the same code paths.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  CRASH_ITERATIONS=80 CONCURRENCY_WORKERS=8 CONCURRENCY_OPS=25 \
   ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -E '^peers[.]'
 
 if [[ -x scripts/fuzz.sh ]]; then
