@@ -12,11 +12,13 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "model_ref.hpp"
 #include "interrupt.hpp"
 #include "core/hash.hpp"
 #include "core/io.hpp"
 #include "format/slm_file.hpp"
 #include "output.hpp"
+#include "quant/ggml_compat.hpp"
 #include "quant/kernels.hpp"
 #include "quant/matvec.hpp"
 #include "runtime/generate.hpp"
@@ -38,7 +40,9 @@ struct RunArgs {
     bool ignore_eos = false;
     bool json = false;
     std::string kernel = "auto";
+    RegistryArgs registry;
     std::string activations = "f32";
+    std::string numerics = "native";
     std::string dump_logits;
 };
 
@@ -88,7 +92,9 @@ int run_run(const RunArgs& a) {
 
     slm::format::ReadOptions read_options;
     read_options.verify_checksum = !a.no_verify;
-    auto file = slm::format::SlmFile::open(a.model, read_options);
+    auto input = resolve_model(a.model, a.registry, !a.no_verify);
+    if (!input) return report_error(input.error());
+    auto file = slm::format::SlmFile::open(input->path, read_options);
     if (!file) return report_error(file.error());
     const slm::format::SlmView& view = file->view();
     auto tokenizer = slm::tokenizer::Tokenizer::create(view.tokenizer());
@@ -110,7 +116,14 @@ int run_run(const RunArgs& a) {
     options.max_tokens = a.max_tokens;
     options.sampling = a.sampling;
     options.threads = a.threads;
-    options.activations = *slm::quant::find_activation_mode(a.activations);  // checked by CLI11
+    options.numerics = *slm::runtime::find_numerics(a.numerics);  // checked by CLI11
+    const bool ggml = options.numerics == slm::runtime::Numerics::ggml;
+    if (ggml && !slm::quant::ggml::host_runs_haswell_build())
+        note("slmctl: --numerics ggml reproduces llama.cpp's AVX2 (haswell) CPU build; on this CPU llama.cpp "
+             "loads another build, so its logits may differ\n");
+    // ggml numerics always use llama.cpp's int8 activations (--activations is excluded by CLI11).
+    const std::string activations = ggml ? "q8_0" : a.activations;
+    options.activations = *slm::quant::find_activation_mode(activations);  // checked by CLI11
     options.stop_at_eos = !a.ignore_eos;
     std::vector<float> dumped;
     if (!a.dump_logits.empty()) {
@@ -158,7 +171,8 @@ int run_run(const RunArgs& a) {
         out["peak_rss_bytes"] = peak_rss_bytes();
         out["threads"] = result->threads;
         out["kernel"] = std::string(slm::quant::kernel_name());
-        out["activations"] = a.activations;
+        out["activations"] = activations;
+        out["numerics"] = a.numerics;
         out["checksum_verified"] = view.checksum_verified();
         out["sampling"] = {{"temperature", a.sampling.temperature}, {"top_k", a.sampling.top_k},
                            {"top_p", a.sampling.top_p},       {"repeat_penalty", a.sampling.repeat_penalty},
@@ -167,9 +181,10 @@ int run_run(const RunArgs& a) {
     } else {
         if (::isatty(STDOUT_FILENO) == 1) write_stdout("\n");
         note("slmctl: {} prompt + {} generated tokens, stop: {}; load {:.1f} ms, prefill {:.1f} tok/s, "
-             "decode {:.1f} tok/s; {} thread{}, {} kernels, {} activations\n",
+             "decode {:.1f} tok/s; {} thread{}, {} kernels, {} activations, {} numerics\n",
              prompt_ids.size(), result->tokens.size(), stop, load_ms, t.prefill_tok_s, t.decode_tok_s,
-             result->threads, result->threads == 1 ? "" : "s", slm::quant::kernel_name(), a.activations);
+             result->threads, result->threads == 1 ? "" : "s", slm::quant::kernel_name(), activations,
+             a.numerics);
     }
     return InterruptGuard::requested() ? k_exit_interrupted : 0;
 }
@@ -179,7 +194,8 @@ int run_run(const RunArgs& a) {
 void register_run(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<RunArgs>();
     auto* cmd = app.add_subcommand("run", "Generate text from a prompt with the native runtime");
-    cmd->add_option("model", args->model, "The .slm model file")->required();
+    cmd->add_option("model", args->model, "The .slm model, or a registry reference (NAME@champion, NAME:VERSION, NAME@sha256:...)")->required();
+    add_registry_options(cmd, args->registry, false);
     auto* prompt = cmd->add_option("-p,--prompt", args->prompt, "Prompt text (default: empty, i.e. just BOS)");
     auto* file = cmd->add_option("-f,--file", args->prompt_file, "Read the prompt from a file")->type_name("FILE")->excludes(prompt);
     cmd->add_option("--prompt-ids", args->prompt_ids, "Prompt as token ids (\"1,2,3\"), bypassing the tokenizer and BOS")
@@ -206,10 +222,17 @@ void register_run(CLI::App& app, Context& ctx) {
     cmd->add_option("--kernel", args->kernel, "Matvec kernels")
         ->check(CLI::IsMember({"auto", "scalar", "avx2", "avx512"}))
         ->capture_default_str();
-    cmd->add_option("--activations", args->activations,
-                    "Activations of q8_0/q4_0 matrix products: f32 (exact to the dequantized weights) or "
-                    "q8_0 (int8 like llama.cpp; faster, ~1e-3 relative error)")
-        ->check(CLI::IsMember({"f32", "q8_0"}))
+    auto* activations =
+        cmd->add_option("--activations", args->activations,
+                        "Activations of q8_0/q4_0 matrix products: f32 (exact to the dequantized weights) or "
+                        "q8_0 (int8 like llama.cpp; faster, ~1e-3 relative error)")
+            ->check(CLI::IsMember({"f32", "q8_0"}))
+            ->capture_default_str();
+    cmd->add_option("--numerics", args->numerics,
+                    "Arithmetic: native (slmctl's kernels) or ggml (llama.cpp's CPU backend op by op: logits "
+                    "bit-identical to llama.cpp's AVX2 build; implies --activations q8_0)")
+        ->check(CLI::IsMember({"native", "ggml"}))
+        ->excludes(activations)
         ->capture_default_str();
     cmd->add_option("--dump-logits", args->dump_logits,
                     "Write every step's logits (prompt positions included) to FILE as raw "

@@ -7,6 +7,7 @@
 #include "quant/kernels.hpp"
 #include "quant/matvec.hpp"
 #include "quant/thread_pool.hpp"
+#include "runtime/ggml_forward.hpp"
 
 namespace slm::runtime {
 
@@ -82,7 +83,7 @@ void softmax(float* x, std::size_t n) {
 
 Result<std::span<const float>> forward(const Model& model, State& s, std::uint32_t token, std::uint32_t pos,
                                        quant::ThreadPool* pool, Logits logits,
-                                       quant::ActivationMode activations) {
+                                       quant::ActivationMode activations, Numerics numerics, StepBatch batch) {
     const format::ModelConfig& c = model.config();
     if (token >= c.vocab_size) {
         return make_error(ErrorCode::invalid_input, "runtime.bad_token",
@@ -99,6 +100,7 @@ Result<std::span<const float>> forward(const Model& model, State& s, std::uint32
         return make_error(ErrorCode::internal, "runtime.state_mismatch",
                           "the state was not created for this model's configuration");
     }
+    if (numerics == Numerics::ggml) return ggml_forward(model, s, token, pos, pool, logits, batch);
 
     const std::size_t dim = c.dim();
     const std::size_t kv_dim = c.kv_dim();

@@ -29,6 +29,7 @@
 #include "core/result.hpp"
 #include "quant/matvec.hpp"
 #include "runtime/model.hpp"
+#include "runtime/numerics.hpp"
 #include "runtime/state.hpp"
 
 namespace slm::quant {
@@ -47,10 +48,13 @@ enum class Logits { compute, skip };
 // Errors (ErrorCode::invalid_input): "runtime.bad_token" for token >=
 // vocab_size, "runtime.context_full" for pos >= context_length;
 // ErrorCode::internal "runtime.state_mismatch" for a state sized for another model.
+// Numerics::ggml hands the step to ggml_forward() (ggml_forward.hpp), which
+// ignores `activations` and reads `batch`.
 Result<std::span<const float>> forward(const Model& model, State& state, std::uint32_t token,
                                        std::uint32_t pos, quant::ThreadPool* pool = nullptr,
                                        Logits logits = Logits::compute,
-                                       quant::ActivationMode activations = quant::ActivationMode::f32);
+                                       quant::ActivationMode activations = quant::ActivationMode::f32,
+                                       Numerics numerics = Numerics::native, StepBatch batch = {});
 
 // out = x * w / sqrt(mean(x^2) + eps); out may alias x.
 void rmsnorm(float* out, const float* x, const float* w, std::size_t n, float eps);

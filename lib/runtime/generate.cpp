@@ -51,18 +51,21 @@ Result<GenerationResult> generate(const Model& model, const tokenizer::Tokenizer
 
     GenerationResult result;
     const auto load_start = Clock::now();
-    auto session = Session::create(model, SessionOptions{options.threads, options.activations});
+    auto session = Session::create(model, SessionOptions{options.threads, options.activations, options.numerics});
     if (!session) return session.take_error();
     result.threads = session->threads();
     result.timings.load_ms = ms_since(load_start);
 
     // Prefill: only the last prompt position's logits are needed to sample.
+    // llama.cpp would run the prompt as one batch, with logits of every
+    // position only when on_logits asks for them.
     const auto prefill_start = Clock::now();
+    const StepBatch batch{prompt.size() >= 2, prompt.size() >= 2 && options.on_logits != nullptr};
     std::span<const float> logits;
     for (std::size_t i = 0; i < prompt.size(); ++i) {
         const bool last = i + 1 == prompt.size();
         const Logits want = last || options.on_logits ? Logits::compute : Logits::skip;
-        auto step = session->feed(prompt[i], want);
+        auto step = session->feed(prompt[i], want, batch);
         if (!step) return step.take_error();
         logits = *step;
         if (options.on_logits) options.on_logits(static_cast<std::uint32_t>(i), logits);

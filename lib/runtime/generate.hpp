@@ -17,6 +17,7 @@
 #include "core/result.hpp"
 #include "quant/matvec.hpp"
 #include "runtime/model.hpp"
+#include "runtime/numerics.hpp"
 #include "runtime/sampler.hpp"
 #include "tokenizer/tokenizer.hpp"
 
@@ -32,6 +33,7 @@ struct GenerateOptions {
     SamplerOptions sampling;        // default: greedy
     unsigned threads = 1;           // see SessionOptions
     quant::ActivationMode activations = quant::ActivationMode::f32;  // see SessionOptions
+    Numerics numerics = Numerics::native;                            // see SessionOptions
     bool stop_at_eos = true;
     // Diagnostics: receives the logits of every step in order (prompt
     // positions included), with the position that produced them. Setting it

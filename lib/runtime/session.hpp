@@ -24,6 +24,8 @@ struct SessionOptions {
     // f32 (default: exact to the dequantized weights) or q8_0 (int8
     // activations for q8_0/q4_0 matrices, as llama.cpp; see forward.hpp).
     quant::ActivationMode activations = quant::ActivationMode::f32;
+    // native, or ggml: llama.cpp's arithmetic, bit for bit (numerics.hpp).
+    Numerics numerics = Numerics::native;
 };
 
 class Session {
@@ -36,8 +38,10 @@ public:
     ~Session();
 
     // Feeds `token` at position() and advances it. Errors as runtime::forward();
-    // "runtime.context_full" once position() == context_length.
-    Result<std::span<const float>> feed(std::uint32_t token, Logits logits = Logits::compute);
+    // "runtime.context_full" once position() == context_length. `batch` says
+    // how llama.cpp would batch this position (read by Numerics::ggml only).
+    Result<std::span<const float>> feed(std::uint32_t token, Logits logits = Logits::compute,
+                                        StepBatch batch = {});
 
     // Forgets the sequence (the cache is overwritten as positions are refilled).
     void reset() { pos_ = 0; }
@@ -45,18 +49,20 @@ public:
     std::uint32_t position() const { return pos_; }
     unsigned threads() const;
     quant::ActivationMode activations() const { return activations_; }
+    Numerics numerics() const { return numerics_; }
     const Model& model() const { return *model_; }
     const State& state() const { return state_; }
 
 private:
     Session(const Model& model, State state, std::unique_ptr<quant::ThreadPool> pool,
-            quant::ActivationMode activations);
+            quant::ActivationMode activations, Numerics numerics);
 
     const Model* model_;
     State state_;
     std::unique_ptr<quant::ThreadPool> pool_;
     std::uint32_t pos_ = 0;
     quant::ActivationMode activations_;
+    Numerics numerics_;
 };
 
 }  // namespace slm::runtime

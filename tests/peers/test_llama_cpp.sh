@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Generation held to llama.cpp: every fixture and the stories15M-shaped bench
 # model, in f32, q8_0 and q4_0, exported to GGUF; 64 greedy tokens from the
-# same prompt ids must be identical in slmctl and llama.cpp (crosscheck.py).
+# same prompt ids must be identical in slmctl and llama.cpp (crosscheck.py),
+# and with `slmctl run --numerics ggml` every logit must be bit-identical too
+# (required when llama.cpp loads its haswell CPU build, reported otherwise).
 # Exit 77 = skip (npm registry unreachable), unless SLM_REQUIRE_PEERS=1.
 source "$SOURCE_DIR/tests/cli/lib.sh"
 source "$SOURCE_DIR/tests/peers/lib.sh"

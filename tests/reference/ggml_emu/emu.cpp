@@ -121,6 +121,45 @@ static W load(const std::string& name, WT t, int rows, int cols) {
     return w;
 }
 
+// One row of a q8_0/q4_0 matrix times q8_0 activations. q8_0:
+// ggml_vec_dot_q8_0_q8_0 (decode) == tinyBLAS_Q0_AVX (prefill). q4_0:
+// repacked q4_0_8x8 gemv/gemm, one sequential chain over blocks, or, with
+// `q4_lanes` (rows % 8 != 0, or NAIVE_Q4), ggml_vec_dot_q4_0_q8_0's 8 lanes + hsum.
+static float quant_row_dot(const W& w, int r, const Q8Act& a, bool q4_lanes) {
+    const int nb = w.cols / 32;
+    const uint8_t* row = w.row(r);
+    if (w.t == Q8) {
+        float acc[8] = {};
+        for (int b = 0; b < nb; ++b) {
+            uint16_t wd; memcpy(&wd, row + b * 34, 2);
+            const int8_t* wq = (const int8_t*)(row + b * 34 + 2);
+            const float d = f16(wd) * f16(a.d[b]);
+            for (int l = 0; l < 8; ++l) {
+                int s = 0;
+                for (int j = 4 * l; j < 4 * l + 4; ++j) s += wq[j] * a.q[b * 32 + j];
+                acc[l] = fmaf(d, (float)s, acc[l]);
+            }
+        }
+        return hsum8(acc);
+    }
+    float acc = 0, lacc[8] = {};
+    for (int b = 0; b < nb; ++b) {
+        uint16_t wd; memcpy(&wd, row + b * 18, 2);
+        const uint8_t* qs = row + b * 18 + 2;
+        int s = 0, ls[8] = {};
+        for (int j = 0; j < 16; ++j) {
+            const int lo = (qs[j] & 0x0F) - 8, hi = (qs[j] >> 4) - 8;
+            s += lo * a.q[b * 32 + j] + hi * a.q[b * 32 + j + 16];
+            ls[j / 4] += lo * a.q[b * 32 + j];
+            ls[4 + j / 4] += hi * a.q[b * 32 + j + 16];
+        }
+        const float d = f16(wd) * f16(a.d[b]);
+        acc = fmaf((float)s, d, acc);
+        for (int l = 0; l < 8; ++l) lacc[l] = fmaf(d, (float)ls[l], lacc[l]);
+    }
+    return q4_lanes ? hsum8(lacc) : acc;
+}
+
 // out = W x; prefill = the position was computed in the prompt batch (n_tokens >= 2)
 static void matvec(const W& w, const float* x, float* out, bool prefill) {
     if (w.t == F32) {
@@ -129,41 +168,7 @@ static void matvec(const W& w, const float* x, float* out, bool prefill) {
         return;
     }
     const Q8Act a = quantize_q8(x, w.cols);
-    const int nb = w.cols / 32;
-    for (int r = 0; r < w.rows; ++r) {
-        const uint8_t* row = w.row(r);
-        if (w.t == Q8) {  // ggml_vec_dot_q8_0_q8_0 (decode) == tinyBLAS_Q0_AVX (prefill)
-            float acc[8] = {};
-            for (int b = 0; b < nb; ++b) {
-                uint16_t wd; memcpy(&wd, row + b * 34, 2);
-                const int8_t* wq = (const int8_t*)(row + b * 34 + 2);
-                const float d = f16(wd) * f16(a.d[b]);
-                for (int l = 0; l < 8; ++l) {
-                    int s = 0;
-                    for (int j = 4 * l; j < 4 * l + 4; ++j) s += wq[j] * a.q[b * 32 + j];
-                    acc[l] = fmaf(d, (float)s, acc[l]);
-                }
-            }
-            out[r] = hsum8(acc);
-        } else {  // repack q4_0_8x8: gemv/gemm, one sequential chain over blocks
-            float acc = 0, lacc[8] = {};
-            for (int b = 0; b < nb; ++b) {
-                uint16_t wd; memcpy(&wd, row + b * 18, 2);
-                const uint8_t* qs = row + b * 18 + 2;
-                int s = 0, ls[8] = {};
-                for (int j = 0; j < 16; ++j) {
-                    const int lo = (qs[j] & 0x0F) - 8, hi = (qs[j] >> 4) - 8;
-                    s += lo * a.q[b * 32 + j] + hi * a.q[b * 32 + j + 16];
-                    ls[j / 4] += lo * a.q[b * 32 + j];
-                    ls[4 + j / 4] += hi * a.q[b * 32 + j + 16];
-                }
-                const float d = f16(wd) * f16(a.d[b]);
-                acc = fmaf((float)s, d, acc);
-                for (int l = 0; l < 8; ++l) lacc[l] = fmaf(d, (float)ls[l], lacc[l]);
-            }
-            out[r] = NAIVE_Q4 ? hsum8(lacc) : acc;  // NAIVE_Q4 = ggml_vec_dot_q4_0_q8_0 (non-repacked)
-        }
-    }
+    for (int r = 0; r < w.rows; ++r) out[r] = quant_row_dot(w, r, a, NAIVE_Q4 || w.rows % 8 != 0);
 }
 
 static void embed(const W& w, int tok, float* out) {
@@ -198,6 +203,65 @@ static void rmsnorm(const float* x, const float* w, float* y, int n, float eps) 
     const float mean = (float)(sum / (double)n);
     const float scale = 1.0f / sqrtf(mean + eps);
     for (int i = 0; i < n; ++i) y[i] = x[i] * scale * w[i];
+}
+
+// ggml_rope_cache_init (theta_scale = powf(base, -2.0f/n_dims)) for one position
+static void rope_cache(int pos, int hd, float theta_scale, float* cs) {
+    float theta = (float)pos;
+    for (int i0 = 0; i0 < hd; i0 += 2) {
+        if (NAIVE_ROPE) {
+            const double a = pos * pow(10000.0, -(double)i0 / hd);
+            cs[i0] = (float)cos(a); cs[i0 + 1] = (float)sin(a);
+        } else {
+            float s, c; sincosf(theta, &s, &c);
+            cs[i0] = c * 1.0f; cs[i0 + 1] = s * 1.0f;
+            theta *= theta_scale;
+        }
+    }
+}
+
+// rotate_pairs (NORM mode), FMA-contracted by GCC
+static void rope(float* vec, int nh, int hd, const float* cs) {
+    for (int hh = 0; hh < nh; ++hh)
+        for (int i0 = 0; i0 < hd; i0 += 2) {
+            float* p = vec + hh * hd + i0;
+            const float x0 = p[0], x1 = p[1], c = cs[i0], s = cs[i0 + 1];
+            if (NAIVE_ROPE) { p[0] = x0 * c - x1 * s; p[1] = x0 * s + x1 * c; }
+            else { p[0] = fmaf(x0, c, -(x1 * s)); p[1] = fmaf(x0, s, x1 * c); }
+        }
+}
+
+// soft_max_ext(kq, mask, scale) over all n_kv cells; cells t > pos are masked (-INF)
+static void softmax_masked(const float* kq, int n_kv, int pos, float scale, float* p) {
+    std::vector<float> w(n_kv);
+    for (int t = 0; t < n_kv; ++t) {
+        w[t] = kq[t] * scale;
+        if (t > pos) w[t] = -INFINITY;  // causal mask (+ empty cells)
+    }
+    float mx = -INFINITY;
+    for (int t = 0; t < n_kv; ++t) mx = fmaxf(mx, w[t]);
+    double sum = 0;
+    for (int i = 0; i < n_kv; i += 8) {  // ggml_vec_soft_max_f32, AVX2 path (n_kv % 8 == 0)
+        for (int j = 0; j < 8; ++j) p[i + j] = v_expf(w[i + j] - mx);
+        sum += (double)hsum8(&p[i]);
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int t = 0; t < n_kv; ++t) p[t] *= inv;
+}
+
+// kqv = mul_mat(V^T, p), output column d: V transposed in the cache, dot over n_kv cells
+static float kqv_dot(const float* V, int stride, int d, const float* p, int n_kv, bool prefill) {
+    std::vector<float> col(n_kv);
+    for (int t = 0; t < n_kv; ++t) col[t] = V[(size_t)t * stride + d];
+    return prefill ? tinyblas_dot(n_kv, col.data(), p) : vec_dot_f32(n_kv, col.data(), p);
+}
+
+// ggml_vec_swiglu_f32: (x / (1 + e^-x)) * up; 8-wide with ggml_v_expf, the n % 8 tail with expf
+static void swiglu(const float* g, const float* u, float* h, int n) {
+    int i = 0;
+    for (; i + 7 < n; i += 8)
+        for (int j = i; j < i + 8; ++j) h[j] = (g[j] / (1.0f + v_expf(0.0f - g[j]))) * u[j];
+    for (; i < n; ++i) h[i] = (g[i] / (1.0f + expf(-g[i]))) * u[i];  // ggml_silu_f32
 }
 
 int main(int argc, char** argv) {
@@ -241,74 +305,31 @@ int main(int argc, char** argv) {
         const bool prefill = !NO_PREFILL && pos < P && P >= 2;
         std::vector<float> x(dim), xb(dim), q(dim), k(dim), v(dim), att(dim), tmp(dim), g(ffn), u(ffn), h(ffn);
         embed(tok, toks[pos], x.data());
-        // rope cache for this position
         float cs[48];
-        {
-            float theta = (float)pos;
-            for (int i0 = 0; i0 < hd; i0 += 2) {
-                if (NAIVE_ROPE) {
-                    const double a = pos * pow(10000.0, -(double)i0 / hd);
-                    cs[i0] = (float)cos(a); cs[i0 + 1] = (float)sin(a);
-                } else {
-                    float s, c; sincosf(theta, &s, &c);
-                    cs[i0] = c * 1.0f; cs[i0 + 1] = s * 1.0f;
-                    theta *= theta_scale;
-                }
-            }
-        }
-        auto rope = [&](float* vec) {
-            for (int hh = 0; hh < nh; ++hh)
-                for (int i0 = 0; i0 < hd; i0 += 2) {
-                    float* p = vec + hh * hd + i0;
-                    const float x0 = p[0], x1 = p[1], c = cs[i0], s = cs[i0 + 1];
-                    if (NAIVE_ROPE) { p[0] = x0 * c - x1 * s; p[1] = x0 * s + x1 * c; }
-                    else { p[0] = fmaf(x0, c, -(x1 * s)); p[1] = fmaf(x0, s, x1 * c); }
-                }
-        };
+        rope_cache(pos, hd, theta_scale, cs);
         for (int l = 0; l < nl; ++l) {
             rmsnorm(x.data(), an[l].f(0), xb.data(), dim, eps);
             matvec(wq[l], xb.data(), q.data(), prefill);
             matvec(wk[l], xb.data(), k.data(), prefill);
             matvec(wv[l], xb.data(), v.data(), prefill);
-            rope(q.data());
-            rope(k.data());
+            rope(q.data(), nh, hd, cs);
+            rope(k.data(), nh, hd, cs);
             float* K = kc.data() + (size_t)l * n_kv * dim;
             float* V = vc.data() + (size_t)l * n_kv * dim;
             memcpy(K + (size_t)pos * dim, k.data(), dim * 4);
             memcpy(V + (size_t)pos * dim, v.data(), dim * 4);
             for (int hh = 0; hh < nh; ++hh) {
-                std::vector<float> w(n_kv);
-                for (int t = 0; t < n_kv; ++t) {
-                    const float kq = vec_dot_f32(hd, K + (size_t)t * dim + hh * hd, q.data() + hh * hd);
-                    w[t] = kq * kq_scale;
-                    if (t > pos) w[t] = -INFINITY;  // causal mask (+ empty cells)
-                }
-                float mx = -INFINITY;
-                for (int t = 0; t < n_kv; ++t) mx = fmaxf(mx, w[t]);
-                double sum = 0;
-                std::vector<float> p(n_kv);
-                for (int i = 0; i < n_kv; i += 8) {  // ggml_vec_soft_max_f32, AVX2 path (n_kv % 8 == 0)
-                    for (int j = 0; j < 8; ++j) p[i + j] = v_expf(w[i + j] - mx);
-                    sum += (double)hsum8(&p[i]);
-                }
-                const float inv = (float)(1.0 / sum);
-                for (int t = 0; t < n_kv; ++t) p[t] *= inv;
-                // kqv = mul_mat(V^T, p): V transposed in the cache, dot over n_kv
-                std::vector<float> col(n_kv);
-                for (int d = 0; d < hd; ++d) {
-                    for (int t = 0; t < n_kv; ++t) col[t] = V[(size_t)t * dim + hh * hd + d];
-                    att[hh * hd + d] = prefill ? tinyblas_dot(n_kv, col.data(), p.data()) : vec_dot_f32(n_kv, col.data(), p.data());
-                }
+                std::vector<float> kq(n_kv), p(n_kv);
+                for (int t = 0; t < n_kv; ++t) kq[t] = vec_dot_f32(hd, K + (size_t)t * dim + hh * hd, q.data() + hh * hd);
+                softmax_masked(kq.data(), n_kv, pos, kq_scale, p.data());
+                for (int d = 0; d < hd; ++d) att[hh * hd + d] = kqv_dot(V, dim, hh * hd + d, p.data(), n_kv, prefill);
             }
             matvec(wo[l], att.data(), tmp.data(), prefill);
             for (int i = 0; i < dim; ++i) x[i] = tmp[i] + x[i];
             rmsnorm(x.data(), fn[l].f(0), xb.data(), dim, eps);
             matvec(wu[l], xb.data(), u.data(), prefill);
             matvec(wg[l], xb.data(), g.data(), prefill);
-            for (int i = 0; i < ffn; ++i) {  // ggml_vec_swiglu_f32: (x / (1 + e^-x)) * up
-                const float e = v_expf(0.0f - g[i]);
-                h[i] = (g[i] / (1.0f + e)) * u[i];
-            }
+            swiglu(g.data(), u.data(), h.data(), ffn);
             matvec(wd[l], h.data(), tmp.data(), prefill);
             for (int i = 0; i < dim; ++i) x[i] = tmp[i] + x[i];
         }
