@@ -16,7 +16,8 @@ jobs="${FUZZ_JOBS:-1}"
 export CC="${CC:-clang-14}" CXX="${CXX:-clang++-14}"
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLM_TESTS=ON -DSLM_FUZZ=ON >/dev/null
-cmake --build "$build" --target fuzz_slm_reader fuzz_tokenizer_section fuzz_gguf fuzz_registry_journal fuzz_make_seeds
+cmake --build "$build" --target fuzz_slm_reader fuzz_tokenizer_section fuzz_gguf fuzz_registry_journal fuzz_adapter \
+  fuzz_make_seeds
 
 fuzz_dir="$build/tests/fuzz"
 seeds="$build/fuzz-seeds"
@@ -31,7 +32,7 @@ extra=()
 if [ "$jobs" -gt 1 ]; then extra=(-jobs="$jobs" -workers="$jobs"); fi
 
 status=0
-for target in slm_reader tokenizer_section gguf registry_journal; do
+for target in slm_reader tokenizer_section gguf registry_journal adapter; do
     mkdir -p "$work/$target"
     log="$build/fuzz-$target.log"
     echo "== fuzz_$target for ${seconds}s (log: $log)"

@@ -8,10 +8,11 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libcli11-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
-  libzstd-dev libxxhash-dev python3
+  libzstd-dev libxxhash-dev libcurl4-openssl-dev libeigen3-dev python3
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(doctest-dev clang-14 libclang-rt-14-dev python3-jsonschema python3-numpy xxhash git)
+  packages+=(doctest-dev clang-14 libclang-rt-14-dev python3-jsonschema python3-numpy xxhash git
+    docker-registry skopeo openssl)
   # The llama.cpp peers (tests/peers) come from npm and need node >= 20: keep
   # a node that is already there, otherwise take Debian's.
   command -v node >/dev/null || packages+=(nodejs npm)

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "adapter/apply.hpp"
 #include "commands.hpp"
 #include "core/hash.hpp"
 #include "core/io.hpp"
@@ -144,6 +145,12 @@ int run_eval(const EvalArgs& a) {
                     " but " + a.model + " implements " + (*m)["input_contract"].get<std::string>() + " -> " +
                     (*m)["output_contract"].get<std::string>()));
         ctx.source_kind = source_kind((*m)["operator"]);
+        // The adapter stack that made this model (docs/adapters.md: one
+        // adapter gives its own digest, several a digest of the list).
+        std::vector<std::string> adapters;
+        for (const json& p : (*m)["parents"])
+            if (p["role"] == "adapter") adapters.push_back(p["digest"].get<std::string>());
+        if (!adapters.empty()) ctx.adapter_digest = slm::adapter::stack_digest(adapters);
         ctx.model = {{"name", (*m)["name"]}, {"version", (*m)["version"]},
                      {"manifest_id", slm::package::manifest_id(*m)}};
     } else {

@@ -16,6 +16,8 @@ void register_pack(CLI::App& app, Context& ctx);
 void register_verify(CLI::App& app, Context& ctx);
 void register_inspect(CLI::App& app, Context& ctx);
 void register_quantize(CLI::App& app, Context& ctx);
+void register_adapter(CLI::App& app, Context& ctx);
+void register_adapter_apply(CLI::App& app, Context& ctx);
 void register_run(CLI::App& app, Context& ctx);
 void register_tokenize(CLI::App& app, Context& ctx);
 void register_import(CLI::App& app, Context& ctx);
@@ -29,6 +31,8 @@ void register_promote(CLI::App& app, Context& ctx);
 void register_rollback(CLI::App& app, Context& ctx);
 void register_keygen(CLI::App& app, Context& ctx);
 void register_sign(CLI::App& app, Context& ctx);
+void register_push(CLI::App& app, Context& ctx);
+void register_pull(CLI::App& app, Context& ctx);
 void register_gc(CLI::App& app, Context& ctx);
 void register_fsck(CLI::App& app, Context& ctx);
 
@@ -38,6 +42,8 @@ inline constexpr RegisterFn k_commands[] = {
     register_verify,
     register_inspect,
     register_quantize,
+    register_adapter,
+    register_adapter_apply,
     register_run,
     register_tokenize,
     register_import,
@@ -51,6 +57,8 @@ inline constexpr RegisterFn k_commands[] = {
     register_rollback,
     register_keygen,
     register_sign,
+    register_push,
+    register_pull,
     register_gc,
     register_fsck,
 };

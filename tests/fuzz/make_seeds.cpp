@@ -2,6 +2,7 @@
 //   <dir>/slm_reader/*.slm           small complete models (several dtypes/shapes)
 //   <dir>/tokenizer_section/*.tok    BTOK, BPE1 and SPM1 sections
 //   <dir>/gguf/*.gguf                GGUF exports of small models
+//   <dir>/adapter/*.adp              ADP1 / ASP1 / ALR1 adapters for a small model
 // Usage: fuzz_make_seeds <dir>
 #include <cstdio>
 #include <filesystem>
@@ -9,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "adapter/format.hpp"
+#include "adapter/identity.hpp"
 #include "interop/gguf_llama.hpp"
 #include "support/slm_patch.hpp"
 #include "support/tiny_model.hpp"
@@ -32,6 +35,42 @@ TokenizerSection bpe() {
     return t;
 }
 
+
+// One adapter of each kind for `model`: a payload for every tensor, values
+// a simple ramp (dense), every third element (sparse) or rank-1 factors.
+void write_adapters(const std::filesystem::path& dir, const std::vector<std::uint8_t>& model) {
+    auto view = parse_slm(model, "seed.slm");
+    if (!view) throw std::runtime_error(view.error().message);
+    for (adapter::Kind kind : {adapter::Kind::dense, adapter::Kind::sparse, adapter::Kind::lowrank}) {
+        adapter::AdapterInput in;
+        in.kind = kind;
+        in.identity = adapter::identity_of(*view);
+        for (const auto& t : view->tensors()) {
+            adapter::PayloadInput p;
+            p.name_hash = t.entry.name_hash;
+            p.rank = t.entry.rank;
+            p.dims = t.entry.dims;
+            const std::uint64_t n = t.element_count();
+            if (kind == adapter::Kind::sparse) {
+                for (std::uint32_t i = 0; i < n; i += 3) {
+                    p.indices.push_back(i);
+                    p.values.push_back(0.001f * static_cast<float>(i % 17));
+                }
+                p.count = static_cast<std::uint32_t>(p.values.size());
+            } else if (kind == adapter::Kind::lowrank && t.entry.rank >= 2) {
+                p.count = 1;
+                p.scale = 0.5f;
+                p.values.assign(n / t.row_length() + t.row_length(), 0.01f);
+            } else {
+                for (std::uint64_t i = 0; i < n; ++i) p.values.push_back(0.001f * static_cast<float>(i % 13));
+            }
+            in.payloads.push_back(std::move(p));
+        }
+        auto bytes = adapter::write_adapter(in);
+        if (!bytes) throw std::runtime_error(bytes.error().message);
+        write(dir / (std::string(adapter::kind_name(kind)) + ".adp"), *bytes);
+    }
+}
 
 }  // namespace
 
@@ -90,6 +129,10 @@ int main(int argc, char** argv) {
             if (!exported) throw std::runtime_error(exported.error().message);
             write(gguf / name, *exported);
         }
+
+        const auto adapters = root / "adapter";
+        std::filesystem::create_directories(adapters);
+        write_adapters(adapters, *small_file);  // the small SPM model keeps the seeds a few KB
 
         write(sections / "btok.tok", serialize_tokenizer_section(test::byte_tokenizer()));
         write(sections / "bpe1.tok", serialize_tokenizer_section(bpe()));
