@@ -21,7 +21,7 @@ inline constexpr const char* k_sidecar_schema_id = "slmctl.eval-sidecar/v1";
 
 struct SidecarContext {
     std::string model_digest;                  // sha256:... of the .slm
-    std::optional<std::string> adapter_digest;  // none until adapters exist
+    std::optional<std::string> adapter_digest;  // from the manifest parents with role adapter (docs/adapters.md)
     std::string source_kind;                   // from the manifest operator: packed, quantized, imported, ...
     nlohmann::json model = nullptr;            // {name, version, manifest_id} when a manifest is known
     std::optional<std::string> parent_digest;  // the --parent model
