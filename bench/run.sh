@@ -3,7 +3,8 @@
 # vocab 32000, context 256, tied output; random fixed-seed weights) in f32,
 # q8_0 and q4_0. Measures decode/prefill tok/s, load time and peak RSS at 1 and
 # 2 threads (quantized models with f32 and with int8 activations), plus
-# quantize and verify throughput beside sha256sum on the same file, and writes
+# quantize and verify throughput beside sha256sum on the same file, registry
+# promote/rollback latency with a 10,000-record journal, and writes
 # docs/benchmarks.md; when the llama.cpp peer is installed (tests/peers), adds
 # the side-by-side decode table from crosscheck.py --timing. Numbers, not
 # assertions: run it on a quiet machine.
@@ -72,6 +73,8 @@ for _ in $(seq "$repeats"); do
   done
 done
 python3 bench/report.py "$results" > docs/benchmarks.md
+wait_idle
+{ echo; SLMCTL="$SLMCTL" SOURCE_DIR="$PWD" python3 bench/registry_bench.py 10000 50; } >> docs/benchmarks.md
 if bash tests/peers/install.sh >/dev/null 2>&1; then
   python3 tests/peers/crosscheck.py --slmctl "$SLMCTL" --work "$OUT/cross" --timing --doc docs/benchmarks.md \
     "$OUT/f32.slm" "$OUT/q8_0.slm" "$OUT/q4_0.slm" >/dev/null ||

@@ -1,12 +1,12 @@
 #include "registry/http_client.hpp"
 
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 
 #include "core/json_canonical.hpp"
+#include "registry/curl_library.hpp"
 
 namespace slm::registry {
 namespace {
@@ -74,7 +74,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     auto* t = static_cast<Transfer*>(user);
     const std::size_t n = size * count;
     long status = 0;
-    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_library(nullptr)->easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
     const bool success = status >= 200 && status < 300;
     if (success && t->request->sink) {
         auto st = t->request->sink(Bytes(reinterpret_cast<const std::uint8_t*>(data), n));
@@ -172,72 +172,73 @@ std::optional<AuthChallenge> parse_auth_challenge(std::string_view header) {
 }
 
 HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
-    static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
-    (void)global;
-    curl_ = curl_easy_init();
+    if (const CurlLibrary* c = curl_library(&load_error_)) curl_ = c->easy_init();
 }
 
 HttpClient::~HttpClient() {
-    if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+    if (curl_ != nullptr) curl_library(nullptr)->easy_cleanup(static_cast<CURL*>(curl_));
 }
 
 Result<HttpResponse> HttpClient::perform(const HttpRequest& req) {
     CURL* curl = static_cast<CURL*>(curl_);
-    if (curl == nullptr) return make_error(ErrorCode::internal, "registry.network", "libcurl failed to initialise");
-    curl_easy_reset(curl);  // keeps the connection cache
+    if (curl == nullptr)
+        return make_error(ErrorCode::internal, "registry.network",
+                          req.method + " " + req.url + ": " + (load_error_.empty() ? "libcurl failed to initialise" : load_error_));
+    const CurlLibrary& lib = *curl_library(nullptr);
+    lib.easy_reset(curl);  // keeps the connection cache
     HttpResponse resp;
     resp.method = req.method;
     resp.url = req.url;
     Transfer t{&req, &resp, curl, 0, std::nullopt, false};
     char errbuf[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "slmctl/" SLM_VERSION);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_s);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
-    if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+    lib.easy_setopt(curl, CURLOPT_URL, req.url.c_str());
+    lib.easy_setopt(curl, CURLOPT_USERAGENT, "slmctl/" SLM_VERSION);
+    lib.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    lib.easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    lib.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    lib.easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+    lib.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
+    lib.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    lib.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_s);
+    lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    lib.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    lib.easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+    lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    lib.easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+    if (!options_.ca_file.empty()) lib.easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
     if (options_.insecure) {
-        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+        lib.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+        lib.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
     }
     if (req.progress) {
-        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
+        lib.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        lib.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        lib.easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
     }
     if (req.method == "HEAD") {
-        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+        lib.easy_setopt(curl, CURLOPT_NOBODY, 1L);
     } else if (req.method == "PUT") {
-        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(curl, CURLOPT_READDATA, &t);
-        curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+        lib.easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+        lib.easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+        lib.easy_setopt(curl, CURLOPT_READDATA, &t);
+        lib.easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     } else if (req.method == "POST") {
-        curl_easy_setopt(curl, CURLOPT_POST, 1L);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req.body.empty() ? "" : reinterpret_cast<const char*>(req.body.data()));
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+        lib.easy_setopt(curl, CURLOPT_POST, 1L);
+        lib.easy_setopt(curl, CURLOPT_POSTFIELDS, req.body.empty() ? "" : reinterpret_cast<const char*>(req.body.data()));
+        lib.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     } else {
-        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+        lib.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     }
     curl_slist* headers = nullptr;
-    for (const auto& h : req.headers) headers = curl_slist_append(headers, h.c_str());
-    if (!authorization_.empty()) headers = curl_slist_append(headers, ("Authorization: " + authorization_).c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    for (const auto& h : req.headers) headers = lib.slist_append(headers, h.c_str());
+    if (!authorization_.empty()) headers = lib.slist_append(headers, ("Authorization: " + authorization_).c_str());
+    lib.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 
-    const CURLcode rc = curl_easy_perform(curl);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);  // nothing dangles into the next request
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
-    curl_slist_free_all(headers);
+    const CURLcode rc = lib.easy_perform(curl);
+    lib.easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);  // nothing dangles into the next request
+    lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+    lib.slist_free_all(headers);
     if (t.sink_error) return std::move(*t.sink_error);
     if (t.too_large)
         return make_error(ErrorCode::invalid_input, "registry.response_too_large",
@@ -245,9 +246,9 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& req) {
                               std::to_string(req.max_body) + " bytes");
     if (rc != CURLE_OK)
         return make_error(ErrorCode::internal, "registry.network",
-                          req.method + " " + req.url + ": " + (errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc)) +
+                          req.method + " " + req.url + ": " + (errbuf[0] != '\0' ? errbuf : lib.easy_strerror(rc)) +
                               network_hint(rc));
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
+    lib.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
     return resp;
 }
 
@@ -267,12 +268,15 @@ Status HttpClient::answer_challenge(const HttpResponse& challenged) {
     std::string url = realm->second;
     char sep = url.find('?') == std::string::npos ? '?' : '&';
     CURL* curl = static_cast<CURL*>(curl_);
+    const CurlLibrary* lib = curl_library(&load_error_);
+    if (curl == nullptr || lib == nullptr)
+        return make_error(ErrorCode::internal, "registry.network", challenged.url + ": " + load_error_);
     for (const char* key : {"service", "scope"}) {
         auto p = challenge->params.find(key);
         if (p == challenge->params.end()) continue;
-        char* escaped = curl_easy_escape(curl, p->second.c_str(), static_cast<int>(p->second.size()));
+        char* escaped = lib->easy_escape(curl, p->second.c_str(), static_cast<int>(p->second.size()));
         url += sep + std::string(key) + "=" + (escaped != nullptr ? escaped : "");
-        curl_free(escaped);
+        lib->free(escaped);
         sep = '&';
     }
     HttpRequest token_req;

@@ -87,6 +87,7 @@ private:
 
     HttpOptions options_;
     void* curl_ = nullptr;       // CURL*
+    std::string load_error_;     // why libcurl could not be loaded
     std::string authorization_;  // Authorization header value once a challenge was answered
 };
 

@@ -7,8 +7,8 @@ import os
 import subprocess
 import tempfile
 
-SLMCTL = os.environ["SLMCTL"]
-SOURCE_DIR = os.environ["SOURCE_DIR"]
+SLMCTL = os.path.abspath(os.environ["SLMCTL"])
+SOURCE_DIR = os.path.abspath(os.environ["SOURCE_DIR"])
 NAME = "skill.fixture.tiny"
 SUITE = os.path.join(SOURCE_DIR, "evals/fixtures/tiny.yaml")
 SPEC = os.path.join(SOURCE_DIR, "fixtures/tiny/spec.yaml")
