@@ -52,6 +52,7 @@ Status add_payload_input(const format::TensorView& t, const std::vector<float>& 
         if (encoding == Kind::sparse && b.size() > 0xFFFFFFFFull)
             return make_error(ErrorCode::incompatible, "adapter.too_large",
                               "tensor " + t.name + " has 2^32 or more elements; ASP1 indices are u32");
+        std::vector<float> residuals;
         for (std::size_t i = 0; i < b.size(); ++i) {
             if (encoding == Kind::sparse && !(std::fabs(double(x[i]) - double(b[i])) > opt.threshold)) continue;
             bool exact = false;
@@ -59,6 +60,17 @@ Status add_payload_input(const format::TensorView& t, const std::vector<float>& 
             if (!std::isfinite(d)) return non_finite("non_finite_delta", tuned_label, t.name, i, d);
             p.values.push_back(d);
             if (encoding == Kind::sparse) p.indices.push_back(static_cast<std::uint32_t>(i));
+            if (encoding == Kind::dense && !exact && b.size() <= 0xFFFFFFFFull) {  // u32 residual indices
+                const float r = exact_residual(b[i], d, x[i], exact);
+                if (exact) {  // otherwise the element stays inexact, within half an ulp
+                    p.indices.push_back(static_cast<std::uint32_t>(i));
+                    residuals.push_back(r);
+                }
+            }
+        }
+        if (encoding == Kind::dense) {
+            p.count = static_cast<std::uint32_t>(residuals.size());
+            p.values.insert(p.values.end(), residuals.begin(), residuals.end());
         }
         if (encoding == Kind::sparse) {
             if (p.values.empty()) {
@@ -93,6 +105,25 @@ float exact_delta(float base, float tuned, bool& exact) {
     }
     exact = false;
     return d0;
+}
+
+float exact_residual(float base, float delta, float tuned, bool& exact) {
+    // apply computes f32((double(base) + d) + r); base + d is exact in double
+    // unless their exponents are more than 28 apart.
+    const double t = double(base) + double(delta);
+    const auto hits = [&](float r) { return bits(static_cast<float>(t + double(r))) == bits(tuned); };
+    const float r0 = static_cast<float>(double(tuned) - t);
+    exact = true;
+    if (std::isfinite(r0) && hits(r0)) return r0;
+    float up = r0, down = r0;
+    for (int k = 0; k < 4 && std::isfinite(r0); ++k) {
+        up = std::nextafter(up, INFINITY);
+        if (hits(up)) return up;
+        down = std::nextafter(down, -INFINITY);
+        if (hits(down)) return down;
+    }
+    exact = false;
+    return 0.0f;
 }
 
 Result<CreatedAdapter> create_adapter(const format::SlmView& base, std::string_view base_label,

@@ -6,7 +6,8 @@
 //   the runtime computes with.
 // - dense: every changed tensor; each delta is chosen so that apply's f32 sum
 //   gives the tuned value bit for bit where any f32 delta can (exact_delta());
-//   the report counts the other elements as `inexact`.
+//   where none can, a residual completes it (exact_residual()). The report
+//   counts elements that still differ as `inexact` (none seen in practice).
 // - sparse: the elements with |tuned - base| > threshold (real difference),
 //   each exact as above; the others keep the base value, so the error of each
 //   element is at most the threshold.
@@ -60,6 +61,10 @@ struct CreatedAdapter {
 // is much smaller than |base|); otherwise the rounded difference. `exact`
 // tells which.
 float exact_delta(float base, float tuned, bool& exact);
+
+// The f32 residual r with f32((double(base) + delta) + r) == tuned, for an
+// element exact_delta() could not reach; `exact` false when none exists.
+float exact_residual(float base, float delta, float tuned, bool& exact);
 
 // Errors: identity mismatches as in identity.hpp (ErrorCode::incompatible,
 // naming the tuned model as found and the base as expected);

@@ -17,9 +17,21 @@ inline float add(float base, double s, double delta) {
 void add_payload(const Payload& p, Kind file_kind, double scale, std::span<float> v) {
     const double s = scale * static_cast<double>(p.scale);
     switch (p.encoding(file_kind)) {
-    case Kind::dense:
-        for (std::size_t i = 0; i < v.size(); ++i) v[i] = add(v[i], s, value_at(p.data, i));
+    case Kind::dense: {
+        // Residual pairs follow the n deltas, in increasing index order.
+        const std::uint8_t* pair = p.data.data() + 4 * v.size();
+        std::uint32_t left = p.count;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            double t = static_cast<double>(v[i]) + s * static_cast<double>(value_at(p.data, i));
+            if (left > 0 && load_le<std::uint32_t>(pair) == i) {
+                t += s * static_cast<double>(load_le<float>(pair + 4));
+                pair += 8;
+                --left;
+            }
+            v[i] = static_cast<float>(t);
+        }
         return;
+    }
     case Kind::sparse:
         for (std::uint32_t k = 0; k < p.count; ++k) {
             const std::uint32_t i = load_le<std::uint32_t>(p.data.data() + 8 * std::size_t(k));

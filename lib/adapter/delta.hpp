@@ -1,7 +1,8 @@
 // The arithmetic of one payload, shared by apply and by create's report:
 //   values[i] = f32( double(values[i]) + scale * double(payload.scale) * delta[i] )
 // with delta the dense / sparse value or, for a low-rank payload,
-// sum_k A[i,k] * B[k,j] accumulated in double (one rounding per element).
+// sum_k A[i,k] * B[k,j] accumulated in double (one rounding per element). A
+// dense residual r is added in double after the delta, before the rounding.
 #pragma once
 
 #include <span>

@@ -58,6 +58,7 @@ nlohmann::json describe_adapter(const AdapterView& a) {
                       {"offset", p.data_offset}};
         if (enc == Kind::sparse) entry["nnz"] = p.count;
         if (enc == Kind::lowrank) entry["rank"] = p.count;
+        if (enc == Kind::dense) entry["residuals"] = p.count;
         stored += p.data.size();
         payloads.push_back(std::move(entry));
     }

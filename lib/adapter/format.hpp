@@ -22,17 +22,22 @@
 //     0  name_hash   u64   FNV-1a 64 of the canonical tensor name
 //     8  rank        u32   1..4, the tensor's rank
 //     12 dims[4]     u32   the tensor's dims (dims[0] innermost; 0 beyond rank)
-//     28 count       u32   ASP1: nnz; ALR1 on rank >= 2: the factor rank r; else 0
+//     28 count       u32   ASP1: nnz; ALR1 on rank >= 2: the factor rank r;
+//                          dense payloads: the number of residuals (often 0)
 //     32 scale       f32   finite; delta = scale * payload
 //     36 reserved    u32   0
 //     40 data_offset u64   multiple of 64, after the header, inside the file
 //     48 data_length u64   exactly the size the kind implies (below)
 //     56 reserved    u64   0
 //   payload_data (n = element count, cols = dims[0], rows = n / cols):
-//     ADP1                 n x f32 delta, element order           data_length = 4n
+//     ADP1                 n x f32 delta, element order, then     data_length = 4n + 8 count
+//                          count x (index u32, residual f32): indices strictly increasing,
+//                          < n, n < 2^32 when count > 0; element i with a residual r gets
+//                          f32((base + scale*d) + scale*r), summed in double, which reaches
+//                          values one f32 delta cannot (base 1, tuned 1e-8)
 //     ASP1                 count x (index u32, delta f32),        data_length = 8 count
 //                          indices strictly increasing, < n, n < 2^32
-//     ALR1, rank 1         as ADP1 (norms are stored dense), count = 0
+//     ALR1, rank 1         as ADP1 (norms are stored dense, residuals included)
 //     ALR1, rank >= 2      A: rows x r f32 then B: r x cols f32,  data_length = 4 r (rows + cols)
 //                          row-major; 1 <= r <= min(rows, cols); delta = scale * A.B
 //
@@ -90,7 +95,7 @@ struct Payload {
     std::uint64_t name_hash = 0;
     std::uint32_t rank = 0;
     std::array<std::uint32_t, 4> dims{};
-    std::uint32_t count = 0;  // nnz (sparse) or factor rank (low-rank matrix)
+    std::uint32_t count = 0;  // nnz (sparse), factor rank (low-rank matrix) or residuals (dense)
     float scale = 1.0f;
     std::uint64_t data_offset = 0;
     Bytes data;
@@ -126,8 +131,9 @@ struct PayloadInput {
     std::array<std::uint32_t, 4> dims{};
     std::uint32_t count = 0;
     float scale = 1.0f;
-    std::vector<float> values;          // dense deltas, sparse deltas, or A then B
-    std::vector<std::uint32_t> indices;  // sparse only
+    // dense: n deltas then `count` residuals; sparse: deltas; low-rank: A then B
+    std::vector<float> values;
+    std::vector<std::uint32_t> indices;  // sparse: one per delta; dense: one per residual
 };
 
 struct AdapterInput {

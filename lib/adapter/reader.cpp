@@ -51,8 +51,14 @@ Result<std::uint64_t> expected_length(const Payload& p, Kind kind, std::uint64_t
                                       const std::string& field, const Complaint& fail) {
     switch (p.encoding(kind)) {
     case Kind::dense:
-        if (p.count != 0) return fail("bad_count", field + " count", at + 28, "0 for a dense payload", num(p.count));
-        return 4 * n;  // n * 4 was checked by the caller
+        if (p.count == 0) return 4 * n;  // n * 4 was checked by the caller
+        if (n > 0xFFFFFFFFull)
+            return fail("bad_count", field + " count", at + 28,
+                        "0 residuals for a tensor of 2^32 or more elements (u32 indices)", num(p.count));
+        if (p.count > n)
+            return fail("bad_count", field + " count", at + 28, "residuals at most the element count " + num(n),
+                        num(p.count));
+        return 4 * n + 8 * std::uint64_t(p.count);
     case Kind::sparse:
         if (n > 0xFFFFFFFFull)
             return fail("bad_count", field + " dims", at + 12, "fewer than 2^32 elements (u32 indices)", num(n));
@@ -117,27 +123,42 @@ Result<Payload> read_entry(Bytes file, std::uint64_t at, std::uint32_t index, Ki
     return p;
 }
 
-// Values: every f32 finite; sparse indices strictly increasing and in range.
-Status check_values(const Payload& p, Kind kind, std::uint32_t index, const Complaint& fail) {
-    const std::string field = "payload " + num(index) + " (" + hex64(p.name_hash) + ")";
-    const bool sparse = p.encoding(kind) == Kind::sparse;
-    const std::size_t stride = sparse ? 8 : 4;
+// Values: every f32 finite; the indices of (index, value) pairs strictly
+// increasing and in range. `value_base` numbers the values in messages.
+Status check_run(const Payload& p, std::uint64_t begin, std::uint64_t count, bool pairs, std::uint64_t value_base,
+                 const std::string& field, const Complaint& fail) {
+    const std::size_t stride = pairs ? 8 : 4;
     const std::uint64_t n = p.element_count();
     std::uint64_t previous = 0;
-    for (std::size_t i = 0; i < p.data.size() / stride; ++i) {
-        const std::uint8_t* at = p.data.data() + i * stride;
-        if (sparse) {
-            const std::uint32_t ix = load_le<std::uint32_t>(at);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const std::uint64_t at = begin + i * stride;
+        const std::uint8_t* q = p.data.data() + at;
+        if (pairs) {
+            const std::uint32_t ix = load_le<std::uint32_t>(q);
             if (ix >= n || (i > 0 && ix <= previous))
-                return fail("bad_sparse_index", field + " index " + num(i), p.data_offset + i * stride,
+                return fail("bad_sparse_index", field + " index " + num(i), p.data_offset + at,
                             "an index below " + num(n) + (i > 0 ? " and above " + num(previous) : ""), num(ix));
             previous = ix;
-            at += 4;
+            q += 4;
         }
-        const float v = load_le<float>(at);
+        const float v = load_le<float>(q);
         if (!std::isfinite(v))
-            return fail("non_finite", field + " value " + num(i), p.data_offset + i * stride + (sparse ? 4 : 0),
+            return fail("non_finite", field + " value " + num(value_base + i), p.data_offset + at + (pairs ? 4 : 0),
                         "a finite f32", float_text(v));
+    }
+    return {};
+}
+
+Status check_values(const Payload& p, Kind kind, std::uint32_t index, const Complaint& fail) {
+    const std::string field = "payload " + num(index) + " (" + hex64(p.name_hash) + ")";
+    switch (p.encoding(kind)) {
+    case Kind::sparse: return check_run(p, 0, p.count, true, 0, field, fail);
+    case Kind::lowrank: return check_run(p, 0, p.data.size() / 4, false, 0, field, fail);
+    case Kind::dense: {
+        const std::uint64_t n = p.element_count();
+        SLM_TRY(check_run(p, 0, n, false, 0, field, fail));
+        return check_run(p, 4 * n, p.count, true, n, field, fail);  // residuals
+    }
     }
     return {};
 }

@@ -24,7 +24,14 @@ std::uint64_t value_count(const PayloadInput& p, Kind kind) {
     const std::uint64_t n = elements(p);
     if (kind == Kind::sparse) return p.count;
     if (kind == Kind::lowrank && p.rank >= 2) return std::uint64_t(p.count) * (n / p.dims[0] + p.dims[0]);
-    return n;
+    return n + p.count;  // dense: deltas, then residuals
+}
+
+// Indices travel with sparse deltas and with dense residuals.
+std::uint64_t index_count(const PayloadInput& p, Kind kind) {
+    if (kind == Kind::sparse) return p.values.size();
+    if (kind == Kind::lowrank && p.rank >= 2) return 0;
+    return p.count;
 }
 
 }  // namespace
@@ -69,7 +76,7 @@ Result<std::vector<std::uint8_t>> write_adapter(const AdapterInput& in) {
         if (p.values.size() != value_count(p, in.kind))
             return input_error("payload " + std::to_string(i) + ": " + std::to_string(p.values.size()) +
                                " values, the shape and count need " + std::to_string(value_count(p, in.kind)));
-        if (p.indices.size() != (in.kind == Kind::sparse ? p.values.size() : 0))
+        if (p.indices.size() != index_count(p, in.kind))
             return input_error("payload " + std::to_string(i) + ": indices do not match the kind and count");
     }
     ByteWriter w;
@@ -110,13 +117,12 @@ Result<std::vector<std::uint8_t>> write_adapter(const AdapterInput& in) {
     }
     for (const PayloadInput& p : in.payloads) {
         w.pad_to(k_alignment);
-        if (in.kind == Kind::sparse) {
-            for (std::size_t k = 0; k < p.values.size(); ++k) {
-                w.write<std::uint32_t>(p.indices[k]);
-                w.write<float>(p.values[k]);
-            }
-        } else {
-            w.write_bytes(Bytes(reinterpret_cast<const std::uint8_t*>(p.values.data()), p.values.size() * 4));
+        // Plain values first (all of them but the paired ones), then the pairs.
+        const std::size_t plain = p.values.size() - p.indices.size();
+        w.write_bytes(Bytes(reinterpret_cast<const std::uint8_t*>(p.values.data()), plain * 4));
+        for (std::size_t k = 0; k < p.indices.size(); ++k) {
+            w.write<std::uint32_t>(p.indices[k]);
+            w.write<float>(p.values[plain + k]);
         }
     }
     std::vector<std::uint8_t> out = std::move(w.buffer());

@@ -50,7 +50,7 @@ def spec(folder, name, model_edits={}, tokenizer_extra=""):
     open(os.path.join(folder, "spec.yaml"), "w").write(text)
 
 w = read(os.path.join(src, "weights.safetensors"))
-tuned = {}
+tuned, raw = {}, {}
 for name, a in w.items():
     if a.ndim == 1:
         d = 0.01 * (np.arange(a.size) % 3)
@@ -60,11 +60,17 @@ for name, a in w.items():
         d = 0.05 * np.sin(0.3 * (i + 1)) * np.cos(0.7 * j) + 0.02 * np.cos(1.1 * i) * np.sin(0.5 * (j + 2))
         if ".wq." in name:
             d.reshape(-1)[::7] += 0.3
+    # raw: the changes unrounded, and every 11th weight decayed to 1e-6 of itself,
+    # so that many tuned values are out of reach of any single f32 delta.
+    r = (a.astype(np.float64) + d)
+    r.reshape(-1)[::11] = a.reshape(-1)[::11] * 1e-6
+    raw[name] = r.astype(np.float32)
     # Changes on a 2^-12 grid (as a low-precision training step leaves them):
-    # tuned - base is then an f32 value and dense adapters are exact everywhere.
+    # tuned - base is then an f32 value.
     d = np.round(d * 4096) / 4096
     tuned[name] = (a.astype(np.float64) + d).astype(np.float32)
 spec("tuned", "tuned"); write("tuned/weights.safetensors", tuned)
+spec("raw", "raw"); write("raw/weights.safetensors", raw)
 
 rng = np.random.default_rng(3)
 shapes = {"tok_embeddings.weight": (258, 32), "norm.weight": (32,), "output.weight": (258, 32)}
@@ -81,7 +87,7 @@ write("reshaped/weights.safetensors", {k: rng.uniform(-0.5, 0.5, s) for k, s in 
 spec("bos", "bos", tokenizer_extra="  add_bos: false\n")
 write("bos/weights.safetensors", w)
 PY
-for f in tuned reshaped bos; do
+for f in tuned raw reshaped bos; do
   "$SLMCTL" pack "$f/spec.yaml" -o "$f.slm" 2>/dev/null || fail "pack $f"
 done
 
@@ -99,6 +105,21 @@ def values(path):
     return out
 PY
 export SLMCTL
+
+# --- dense, unrounded changes: residuals make create+apply byte-exact too.
+expect_exit 0 "create dense (raw)" -- "$SLMCTL" adapter create tiny.slm raw.slm --kind dense -o raw.adp --json
+cp out raw.json
+expect_exit 0 "apply dense (raw)" -- "$SLMCTL" adapter-apply tiny.slm raw.adp -o raw-applied.slm
+expect_same_file raw-applied.slm raw.slm "dense create+apply reproduces unrounded changes"
+expect_exit 0 "inspect raw.adp" -- "$SLMCTL" inspect raw.adp --json
+"$PY" - raw.json out <<'PY' && ok || fail "raw dense report: residuals used, nothing inexact"
+import json, sys
+r, d = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+residuals = sum(p["residuals"] for p in d["payloads"])
+assert r["inexact"] == 0 and r["error_norm"] == 0, r
+assert residuals > 1000, residuals  # every 11th of 37,152 weights at least
+print("  raw: %d of %d elements carry a residual" % (residuals, sum(t["elements"] for t in r["tensors"])))
+PY
 
 # --- dense: create then apply gives the tuned model byte for byte.
 expect_exit 0 "create dense" -- "$SLMCTL" adapter create tiny.slm tuned.slm --kind dense -o dense.adp --json

@@ -37,7 +37,8 @@ TokenizerSection bpe() {
 
 
 // One adapter of each kind for `model`: a payload for every tensor, values
-// a simple ramp (dense), every third element (sparse) or rank-1 factors.
+// a simple ramp with a residual on every fifth element (dense), every third
+// element (sparse) or rank-1 factors.
 void write_adapters(const std::filesystem::path& dir, const std::vector<std::uint8_t>& model) {
     auto view = parse_slm(model, "seed.slm");
     if (!view) throw std::runtime_error(view.error().message);
@@ -63,6 +64,9 @@ void write_adapters(const std::filesystem::path& dir, const std::vector<std::uin
                 p.values.assign(n / t.row_length() + t.row_length(), 0.01f);
             } else {
                 for (std::uint64_t i = 0; i < n; ++i) p.values.push_back(0.001f * static_cast<float>(i % 13));
+                for (std::uint32_t i = 0; i < n; i += 5) p.indices.push_back(i);  // residuals
+                p.values.resize(n + p.indices.size(), 1e-9f);
+                p.count = static_cast<std::uint32_t>(p.indices.size());
             }
             in.payloads.push_back(std::move(p));
         }

@@ -152,8 +152,11 @@ TEST_CASE("adapter format: low-rank factor rank and dense norms") {
         if (v.payloads[i].rank == 1) {
             CHECK(v.payloads[i].encoding(Kind::lowrank) == Kind::dense);
             auto f = good;
-            test::patch_adapter<std::uint32_t>(f, e + 28, 1);  // norms carry no factor rank
-            expect_refused(f, "adapter.bad_count");
+            test::patch_adapter<std::uint32_t>(f, e + 28, 1);  // a residual the data does not hold
+            expect_refused(f, "adapter.bad_data_length");
+            f = good;
+            test::patch_adapter<std::uint32_t>(f, e + 28, v.payloads[i].rank == 1 ? v.payloads[i].dims[0] + 1 : 0);
+            expect_refused(f, "adapter.bad_count");  // more residuals than elements
         } else {
             auto f = good;
             test::patch_adapter<std::uint32_t>(f, e + 28, 0);
@@ -163,6 +166,33 @@ TEST_CASE("adapter format: low-rank factor rank and dense norms") {
             expect_refused(f, "adapter.bad_count");
         }
     }
+}
+
+TEST_CASE("adapter format: dense residuals are checked like sparse pairs") {
+    // Weights shrunk by 10^6: no f32 delta reaches them from the base.
+    test::TinySpec spec;
+    const auto base = test::make_tiny_slm(spec);
+    const auto tuned = test::make_perturbed(spec, [](const std::string&, std::size_t, std::size_t, std::vector<float>& w) {
+        for (std::size_t k = 0; k < w.size(); k += 5) w[k] *= 1e-6f;
+    });
+    auto created = create_adapter(test::view_of(base), "base", test::view_of(tuned), "tuned", {});
+    REQUIRE(created.ok());
+    const auto& good = created->bytes;
+    const AdapterView v = test::adapter_of(good);
+    std::uint32_t i = 0;
+    while (i < v.payloads.size() && v.payloads[i].count < 2) ++i;
+    REQUIRE(i < v.payloads.size());
+    const Payload& p = v.payloads[i];
+    const std::uint64_t pairs = p.data_offset + 4 * p.element_count();
+    auto patched = [&](std::uint64_t at, auto value) {
+        auto f = good;
+        test::patch_adapter(f, at, value);
+        return f;
+    };
+    expect_refused(patched(pairs + 4, NAN), "adapter.non_finite");
+    expect_refused(patched(pairs + 8, read_at<std::uint32_t>(good, pairs)), "adapter.bad_sparse_index");
+    expect_refused(patched(pairs, static_cast<std::uint32_t>(p.element_count())), "adapter.bad_sparse_index");
+    expect_refused(patched(table_entry(good, i) + 28, p.count + 1), "adapter.bad_data_length");
 }
 
 TEST_CASE("adapter format: every truncation and every byte flip is refused as invalid input") {
