@@ -3,6 +3,7 @@
 # is missing (idempotent; needs root for apt-get).
 #   scripts/install-deps.sh          build dependencies
 #   scripts/install-deps.sh --test   build + test dependencies
+#   scripts/install-deps.sh --train  build + training (tools/train) dependencies
 set -euo pipefail
 
 packages=(
@@ -16,6 +17,11 @@ if [[ "${1:-}" == "--test" ]]; then
   # The llama.cpp peers (tests/peers) come from npm and need node >= 20: keep
   # a node that is already there, otherwise take Debian's.
   command -v node >/dev/null || packages+=(nodejs npm)
+fi
+if [[ "${1:-}" == "--train" ]]; then
+  # Debian's torch calls whatever libblas.so.3 is selected; the reference BLAS
+  # is some 30x slower than OpenBLAS, which takes over the alternative.
+  packages+=(python3-torch python3-numpy libopenblas0-pthread)
 fi
 
 missing=()

@@ -19,7 +19,7 @@ namespace slmctl {
 namespace {
 
 struct ApplyArgs {
-    std::string base, output, manifest_in, manifest_out, version;
+    std::string base, output, manifest_in, manifest_out, name, version;
     std::vector<std::string> adapters;
     double scale = 1.0;
     bool requantize = false, json = false;
@@ -77,6 +77,7 @@ int run_apply(const ApplyArgs& a) {
     const std::string stack_digest = slm::adapter::stack_digest(digests);
     slm::package::SkillInfo info = slm::package::skill_info_from_manifest(*base_manifest);
     info.version = a.version.empty() ? derived_version(info.version, stack_digest) : a.version;
+    if (!a.name.empty()) info.name = a.name;  // the adapted model as a skill of its own
     slm::package::Provenance prov;
     prov.operator_name = "adapter-apply";
     prov.parents.push_back({base_digest, "base", "slm"});
@@ -102,7 +103,7 @@ int run_apply(const ApplyArgs& a) {
         nlohmann::json out = {{"artifact", a.output}, {"artifact_digest", manifest["artifact"]["digest"]},
                               {"size", applied->slm.size()}, {"manifest", written->manifest},
                               {"manifest_id", manifest_id}, {"provenance", written->provenance},
-                              {"version", info.version}, {"base_digest", base_digest}, {"adapters", digests},
+                              {"name", info.name}, {"version", info.version}, {"base_digest", base_digest}, {"adapters", digests},
                               {"adapter_stack_digest", stack_digest}, {"scale", a.scale}, {"changed", changed}};
         out.update(summary);
         print_json(out);
@@ -130,6 +131,7 @@ void register_adapter_apply(CLI::App& app, Context& ctx) {
                   "Allow a quantized base: apply in f32, then re-quantize to the base's dtype");
     cmd->add_option("--manifest", a->manifest_in, "Base's manifest (default: sibling <base>.manifest.json)");
     cmd->add_option("--manifest-out", a->manifest_out, "Output manifest (default: <output>.manifest.json)");
+    cmd->add_option("--name", a->name, "Skill name of the new manifest (default: the base's)");
     cmd->add_option("--version", a->version, "Version of the new manifest (default: <base version>+adapted-<hex>)");
     cmd->add_flag("--json", a->json, "Print a JSON summary on stdout");
     add_add_options(cmd, a->add);
