@@ -6,6 +6,7 @@
 #include "output.hpp"
 #include "package/manifest.hpp"
 #include "package/provenance.hpp"
+#include "package/schemas.hpp"
 #include "registry/add.hpp"
 
 namespace slmctl {
@@ -17,6 +18,10 @@ void add_add_options(CLI::App* cmd, AddArgs& args) {
 
 slm::Result<WrittenArtifact> write_artifact_files(slm::Bytes slm, const nlohmann::json& manifest,
                                                   const std::string& output, const std::string& manifest_path) {
+    // A last guard for every command that derives a manifest from options
+    // (--name, --version): nothing is written unless the manifest is valid.
+    SLM_TRY(slm::package::validate_against_schema(manifest, "skill-manifest.schema.json",
+                                                  [&](const std::string&) { return "manifest for " + output; }));
     WrittenArtifact w;
     w.artifact = output;
     w.manifest = manifest_path.empty() ? slm::package::default_manifest_path(output) : manifest_path;

@@ -14,6 +14,7 @@
 #include "model_ref.hpp"
 #include "output.hpp"
 #include "package/manifest.hpp"
+#include "registry/reference.hpp"
 
 namespace slmctl {
 namespace {
@@ -39,6 +40,14 @@ std::string derived_version(const std::string& base, const std::string& stack) {
 }
 
 int run_apply(const ApplyArgs& a) {
+    if (!a.name.empty() && !slm::registry::is_skill_name(a.name))
+        return report_error(slm::make_error(slm::ErrorCode::usage, "cli.bad_name",
+                                            "--name: expected a skill name (lower-case dotted segments such as "
+                                            "skill.arith-sub), found '" + a.name + "'"));
+    if (!a.version.empty() && !slm::registry::is_version(a.version))
+        return report_error(slm::make_error(slm::ErrorCode::usage, "cli.bad_version",
+                                            "--version: expected a semantic version such as 1.0.0, found '" +
+                                                a.version + "'"));
     auto input = resolve_model(a.base, a.add.registry);
     if (!input) return report_error(input.error());
     auto base = slm::format::SlmFile::open(input->path);

@@ -230,6 +230,14 @@ expect_stderr_contains "data_offset/data_length at offset 168" "offset named"
 expect_exit 3 "inspect corrupt adapter" -- "$SLMCTL" inspect truncated.adp
 expect_exit 5 "missing adapter" -- "$SLMCTL" adapter-apply tiny.slm nope.adp -o x.slm
 expect_exit 2 "bad kind" -- "$SLMCTL" adapter create tiny.slm tuned.slm --kind svd -o x.adp
+expect_exit 2 "bad --name" -- "$SLMCTL" adapter-apply tiny.slm dense.adp -o x.slm --name "Bad Name"
+expect_stderr_contains "--name: expected a skill name" "bad --name message"
+expect_exit 2 "bad --version" -- "$SLMCTL" adapter-apply tiny.slm dense.adp -o x.slm --version 1.0
+[[ ! -e x.slm ]] && ok || fail "a refused apply wrote x.slm"
+expect_exit 0 "apply as a skill of its own" -- \
+  "$SLMCTL" adapter-apply tiny.slm dense.adp -o named.slm --name skill.fixture.named --version 2.0.0
+"$PY" -c "import json,sys; m=json.load(open('named.manifest.json')); assert (m['name'], m['version']) == ('skill.fixture.named', '2.0.0'), m" \
+  && ok || fail "--name/--version in the manifest"
 
 # --- inspect understands adapters.
 expect_exit 0 "inspect sparse adapter" -- "$SLMCTL" inspect sparse.adp --json
