@@ -1,7 +1,6 @@
 #include "package/import.hpp"
 
 #include <filesystem>
-#include <regex>
 
 #include "core/hash.hpp"
 #include "core/io.hpp"
@@ -12,23 +11,13 @@
 #include "interop/llama2c.hpp"
 #include "package/manifest.hpp"
 #include "package/schemas.hpp"
+#include "registry/reference.hpp"  // the name and version rules (a leaf header)
 #include "tokenizer/tokenizer.hpp"
 
 namespace slm::package {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool is_skill_name(std::string_view s) {
-    static const std::regex pattern("^[a-z][a-z0-9_-]*(\\.[a-z0-9][a-z0-9_-]*)*$");
-    return !s.empty() && s.size() <= 128 && std::regex_match(s.begin(), s.end(), pattern);
-}
-
-bool is_semver(std::string_view s) {
-    static const std::regex pattern(
-        "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$");
-    return std::regex_match(s.begin(), s.end(), pattern);
-}
 
 // A skill name from free text: lower case, [a-z0-9_-] segments joined by dots.
 std::string skill_name_from(std::string_view text) {
@@ -113,11 +102,11 @@ Result<PackedArtifact> import_model(const std::string& path, const ImportOptions
     SkillInfo info;
     const std::string& source_name = imported->model_name;
     info.name = !o.name.empty()              ? o.name
-                : is_skill_name(source_name) ? source_name
+                : registry::is_skill_name(source_name) ? source_name
                                              : skill_name_from(!source_name.empty() ? source_name
                                                                                     : fs::path(path).stem().string());
     info.version = !o.version.empty()                     ? o.version
-                   : is_semver(imported->model_version) ? imported->model_version
+                   : registry::is_version(imported->model_version) ? imported->model_version
                                                           : "0.1.0";
     info.description = "imported from " + format + " (" + fs::path(path).filename().string() + ")";
     info.input_contract = "text/v1";
