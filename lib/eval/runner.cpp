@@ -51,15 +51,30 @@ Result<ModelMetrics> model_metrics(const Suite& suite, const runtime::Model& mod
                                    const RunOptions& o) {
     ModelMetrics m;
     if (!suite.metrics.perplexity && !suite.metrics.parent) return m;
-    std::vector<std::uint32_t> ids = tok.encode(suite.metrics.text, true);
-    if (ids.size() > model.config().context_length) ids.resize(model.config().context_length);
+    runtime::Sequences seqs;
+    const std::uint32_t context = model.config().context_length;
+    if (suite.metrics.per_line) {
+        // Each line as the model sees a prompt: its own sequence, with BOS.
+        std::size_t begin = 0;
+        while (begin < suite.metrics.text.size()) {
+            std::size_t end = suite.metrics.text.find('\n', begin);
+            if (end == std::string::npos) end = suite.metrics.text.size();
+            const std::string_view line(suite.metrics.text.data() + begin, end - begin);
+            if (!line.empty())
+                for (auto& w : runtime::context_windows(tok.encode(std::string(line), true), context))
+                    seqs.push_back(std::move(w));
+            begin = end + 1;
+        }
+    } else {
+        seqs = runtime::context_windows(tok.encode(suite.metrics.text, true), context);
+    }
     const unsigned threads = o.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : o.threads;
     if (suite.metrics.parent) {
         if (o.parent == nullptr)
             return make_error(ErrorCode::usage, "eval.parent_required",
                               suite.path + ": the suite compares against a parent model (metrics.parent or "
                                            "kl_max/same_top1_min): pass --parent PARENT.slm");
-        auto r = runtime::compare_models(*o.parent, model, ids, threads);
+        auto r = runtime::compare_models(*o.parent, model, seqs, threads);
         if (!r) return r.take_error();
         m.kl_vs_parent = r->mean_kl;
         m.same_top1_vs_parent = r->same_top1;
@@ -68,10 +83,11 @@ Result<ModelMetrics> model_metrics(const Suite& suite, const runtime::Model& mod
         m.positions = r->positions;
         return m;
     }
-    auto p = runtime::perplexity(model, ids, threads);
+    auto p = runtime::perplexity(model, seqs, threads);
     if (!p) return p.take_error();
     m.perplexity = *p;
-    m.positions = static_cast<std::uint32_t>(ids.size() - 1);
+    m.positions = 0;
+    for (const auto& s : seqs) m.positions += static_cast<std::uint32_t>(s.size() - 1);
     return m;
 }
 

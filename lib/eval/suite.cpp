@@ -135,6 +135,7 @@ Result<Suite> load_suite(const std::string& path) {
         const json& m = j["metrics"];
         s.metrics.perplexity = m.value("perplexity", false);
         s.metrics.parent = m.value("parent", false);
+        s.metrics.per_line = m.value("per_line", false);
         if (m.contains("text")) s.metrics.text = m["text"];
         if (m.contains("text_file")) {
             auto t = read_text_file(resolve(path, m["text_file"]));

@@ -46,6 +46,7 @@ struct MetricsSpec {
     std::string text;        // scored text for perplexity / parent comparison
     bool perplexity = false;
     bool parent = false;     // KL and same-top-1 against a parent model (eval --parent)
+    bool per_line = false;   // score each line as its own sequence (with BOS) instead of the whole text
 };
 
 struct Suite {

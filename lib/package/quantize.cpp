@@ -125,7 +125,10 @@ Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const 
     if (!view) return view.take_error();
 
     SkillInfo derived = info;
-    derived.version = version_override ? *version_override : info.version + "+" + semver_tag(opt.target);
+    // Build metadata is one "+" part: a second tag joins it with a dot
+    // ("0.1.0+q4-0" re-quantized -> "0.1.0+q4-0.q8-0").
+    const char* join = info.version.find('+') == std::string::npos ? "+" : ".";
+    derived.version = version_override ? *version_override : info.version + join + semver_tag(opt.target);
     Provenance prov;
     prov.operator_name = "quantize";
     prov.parents.push_back(
@@ -143,8 +146,8 @@ Result<nlohmann::json> quantization_quality(const format::SlmView& parent, const
                                             std::string_view text, unsigned threads) {
     auto tok = tokenizer::Tokenizer::create(parent.tokenizer());
     if (!tok) return tok.take_error();
-    std::vector<std::uint32_t> ids = tok->encode(text, true);
-    if (ids.size() > parent.config().context_length) ids.resize(parent.config().context_length);
+    // A text longer than the context is scored in windows, all of it.
+    const runtime::Sequences ids = runtime::context_windows(tok->encode(text, true), parent.config().context_length);
     auto parent_model = runtime::Model::create(parent);
     if (!parent_model) return parent_model.take_error();
     auto quantized_model = runtime::Model::create(quantized);

@@ -104,4 +104,55 @@ Result<double> perplexity(const Model& model, std::span<const std::uint32_t> tok
     return std::exp(nll / static_cast<double>(tokens.size() - 1));
 }
 
+Sequences context_windows(std::span<const std::uint32_t> tokens, std::uint32_t context) {
+    Sequences out;
+    if (context < 2) return out;
+    for (std::size_t begin = 0; begin + 1 < tokens.size(); begin += context - 1) {
+        const std::size_t end = std::min<std::size_t>(tokens.size(), begin + context);
+        out.emplace_back(tokens.begin() + static_cast<std::ptrdiff_t>(begin),
+                         tokens.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+    return out;
+}
+
+Result<ComparisonReport> compare_models(const Model& parent, const Model& derived, const Sequences& sequences,
+                                        unsigned threads) {
+    if (sequences.empty())
+        return make_error(ErrorCode::invalid_input, "runtime.compare_too_short", "no sequence to score");
+    ComparisonReport total;
+    double kl_sum = 0.0, agree = 0.0, nll_parent = 0.0, nll_derived = 0.0;
+    for (const auto& tokens : sequences) {
+        auto r = compare_models(parent, derived, tokens, threads);
+        if (!r) return r.take_error();
+        const double n = r->positions;
+        total.positions += r->positions;
+        kl_sum += r->mean_kl * n;
+        agree += r->same_top1 * n;
+        nll_parent += std::log(r->perplexity_parent) * n;
+        nll_derived += std::log(r->perplexity_derived) * n;
+        total.max_kl = std::max(total.max_kl, r->max_kl);
+        total.max_abs_logit_diff = std::max(total.max_abs_logit_diff, r->max_abs_logit_diff);
+    }
+    const double n = total.positions;
+    total.mean_kl = kl_sum / n;
+    total.same_top1 = agree / n;
+    total.perplexity_parent = std::exp(nll_parent / n);
+    total.perplexity_derived = std::exp(nll_derived / n);
+    return total;
+}
+
+Result<double> perplexity(const Model& model, const Sequences& sequences, unsigned threads) {
+    if (sequences.empty())
+        return make_error(ErrorCode::invalid_input, "runtime.compare_too_short", "no sequence to score");
+    double nll = 0.0, positions = 0.0;
+    for (const auto& tokens : sequences) {
+        auto p = perplexity(model, tokens, threads);
+        if (!p) return p.take_error();
+        const double n = static_cast<double>(tokens.size() - 1);
+        nll += std::log(*p) * n;
+        positions += n;
+    }
+    return std::exp(nll / positions);
+}
+
 }  // namespace slm::runtime

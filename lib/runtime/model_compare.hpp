@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "core/result.hpp"
 #include "runtime/model.hpp"
@@ -38,5 +39,19 @@ Result<ComparisonReport> compare_models(const Model& parent, const Model& derive
 
 // Perplexity of one model on a token sequence (same rules as compare_models).
 Result<double> perplexity(const Model& model, std::span<const std::uint32_t> tokens, unsigned threads = 1);
+
+// Several sequences scored as one text: every sequence starts with an empty
+// cache, and the results cover all their positions (KL and same-top-1
+// averaged per position, perplexity over the total log-likelihood).
+using Sequences = std::vector<std::vector<std::uint32_t>>;
+
+// `tokens` cut into windows of at most `context` tokens, consecutive windows
+// sharing one token so that every next-token prediction is scored once. A
+// text longer than the context is then scored whole rather than truncated.
+Sequences context_windows(std::span<const std::uint32_t> tokens, std::uint32_t context);
+
+Result<ComparisonReport> compare_models(const Model& parent, const Model& derived, const Sequences& sequences,
+                                        unsigned threads = 1);
+Result<double> perplexity(const Model& model, const Sequences& sequences, unsigned threads = 1);
 
 }  // namespace slm::runtime

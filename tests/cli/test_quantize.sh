@@ -34,6 +34,8 @@ expect_same_file tiny-q4_0.slm again.slm "quantize twice"
 expect_exit 2 "re-quantizing without --requantize" -- "$SLMCTL" quantize tiny-q4_0.slm --to q8_0 -o x.slm
 expect_stderr_contains "--requantize" "refusal explains the flag"
 expect_exit 0 "re-quantizing with --requantize" -- "$SLMCTL" quantize tiny-q4_0.slm --to q8_0 -o x.slm --requantize --no-report
+"$PY" -c "import json; v=json.load(open('x.manifest.json'))['version']; assert v.endswith('+q4-0.q8-0'), v" \
+  && ok || fail "re-quantized version joins the build tags with a dot"
 expect_exit 2 "bad target dtype" -- "$SLMCTL" quantize tiny.slm --to q3_k -o x.slm
 expect_exit 5 "missing input" -- "$SLMCTL" quantize nope.slm --to q8_0 -o x.slm
 expect_exit 1 "manifest of another artifact" -- "$SLMCTL" quantize tiny.slm --to q8_0 -o x.slm --manifest tiny-gqa.manifest.json

@@ -204,3 +204,45 @@ TEST_CASE("eval metrics: perplexity of a model that predicts uniformly is the vo
     CHECK(same->mean_kl == 0.0);
     CHECK(same->same_top1 == 1.0);
 }
+
+TEST_CASE("eval metrics: a long text is scored in windows that cover every prediction once") {
+    using slm::runtime::context_windows;
+    std::vector<std::uint32_t> ids(10);
+    for (std::uint32_t i = 0; i < ids.size(); ++i) ids[i] = i;
+    const auto w = context_windows(ids, 4);  // [0..3] [3..6] [6..9]
+    REQUIRE(w.size() == 3);
+    CHECK(w[0] == std::vector<std::uint32_t>{0, 1, 2, 3});
+    CHECK(w[1] == std::vector<std::uint32_t>{3, 4, 5, 6});
+    CHECK(w[2] == std::vector<std::uint32_t>{6, 7, 8, 9});
+    std::size_t predictions = 0;
+    for (const auto& s : w) predictions += s.size() - 1;
+    CHECK(predictions == ids.size() - 1);
+    CHECK(context_windows(std::vector<std::uint32_t>(11, 1), 4).back().size() == 2);  // a short tail
+    CHECK(context_windows(std::vector<std::uint32_t>(3, 1), 4).size() == 1);
+    CHECK(context_windows(std::vector<std::uint32_t>(1, 1), 4).empty());
+}
+
+TEST_CASE("eval metrics: several sequences aggregate per position") {
+    // The uniform model: perplexity 258 and KL 0 whatever the split.
+    auto m = slm::test::make_tiny_input();
+    for (auto& t : m.input.tensors) {
+        if (t.name != "tok_embeddings.weight") continue;
+        std::fill(const_cast<std::uint8_t*>(t.data.data()), const_cast<std::uint8_t*>(t.data.data()) + t.data.size(), 0);
+    }
+    auto image = slm::format::write_slm(m.input);
+    REQUIRE(image.ok());
+    auto view = slm::format::parse_slm(*image, "uniform.slm");
+    REQUIRE(view.ok());
+    auto model = slm::runtime::Model::create(*view);
+    REQUIRE(model.ok());
+    const slm::runtime::Sequences seqs = {{256, 104, 105}, {256, 33, 10, 10, 10}};
+    auto ppl = slm::runtime::perplexity(*model, seqs);
+    REQUIRE(ppl.ok());
+    CHECK(*ppl == doctest::Approx(258.0).epsilon(1e-9));
+    auto same = slm::runtime::compare_models(*model, *model, seqs);
+    REQUIRE(same.ok());
+    CHECK(same->positions == 6);
+    CHECK(same->mean_kl == 0.0);
+    CHECK(same->same_top1 == 1.0);
+    CHECK_FALSE(slm::runtime::perplexity(*model, slm::runtime::Sequences{}).ok());
+}
