@@ -106,10 +106,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         in.dims = p.dims;
         in.count = p.count;
         in.scale = p.scale;
-        const bool sparse = p.encoding(a.kind) == Kind::sparse;
-        for (std::size_t i = 0; i < p.data.size(); i += sparse ? 8 : 4) {
-            if (sparse) in.indices.push_back(load_le<std::uint32_t>(p.data.data() + i));
-            in.values.push_back(load_le<float>(p.data.data() + i + (sparse ? 4 : 0)));
+        // Sparse data is all (index, value) pairs; dense data is n plain
+        // deltas, then `count` (index, residual) pairs.
+        const Kind enc = p.encoding(a.kind);
+        const std::size_t plain = enc == Kind::sparse ? 0 : enc == Kind::dense ? 4 * n : p.data.size();
+        for (std::size_t i = 0; i < plain; i += 4) in.values.push_back(load_le<float>(p.data.data() + i));
+        for (std::size_t i = plain; i < p.data.size(); i += 8) {
+            in.indices.push_back(load_le<std::uint32_t>(p.data.data() + i));
+            in.values.push_back(load_le<float>(p.data.data() + i + 4));
         }
         again.payloads.push_back(std::move(in));
     }
