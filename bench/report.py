@@ -60,6 +60,22 @@ for m in ("q8_0", "q4_0"):
         if (m, act, 1) in base and ("f32", "f32", 1) in base:
             print(f"- {m}, {act} activations vs f32, 1 thread: {base[(m, act, 1)] / base[('f32', 'f32', 1)]:.2f}x "
                   f"(file {next(r['bytes'] for r in runs if r['model'] == 'f32') / next(r['bytes'] for r in runs if r['model'] == m):.2f}x smaller)")
+wasm = [r for r in rows if r["kind"] == "wasm"]
+if wasm:
+    node = wasm[0].get("node", "")
+    print("\n## WebAssembly runtime (Node.js)\n")
+    print(f"`slm_runtime.wasm` in Node.js {node} (SIMD128 kernels, one thread), the same 128 tokens; "
+          "ratio to the native 1-thread row of the same run.\n")
+    print("| dtype | activations | decode tok/s | prefill tok/s | native 1 thread | wasm / native |")
+    print("|---|---|---|---|---|---|")
+    for m in ("f32", "q8_0", "q4_0"):
+        for act in ("f32", "q8_0"):
+            sel = [r for r in wasm if r["model"] == m and r["activations"] == act]
+            if not sel or (m, act, 1) not in base:
+                continue
+            best = max(r["decode_tok_s"] for r in sel)
+            print(f"| {m} | {act} | {best:.0f} | {max(r['prefill_tok_s'] for r in sel):.0f} | "
+                  f"{base[(m, act, 1)]:.0f} | {best / base[(m, act, 1)]:.2f}x |")
 print("\n## Quantize and verify\n")
 print("| operation | input | MB/s | vs sha256sum |")
 print("|---|---|---|---|")

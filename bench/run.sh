@@ -2,7 +2,8 @@
 # Benchmarks on a stories15M-shaped model (dim 288, 6 layers, 6 heads, FFN 768,
 # vocab 32000, context 256, tied output; random fixed-seed weights) in f32,
 # q8_0 and q4_0. Measures decode/prefill tok/s, load time and peak RSS at 1 and
-# 2 threads (quantized models with f32 and with int8 activations), plus
+# 2 threads (quantized models with f32 and with int8 activations), the same
+# decode in Node.js through slm_runtime.wasm (1 thread), plus
 # quantize and verify throughput beside sha256sum on the same file, registry
 # promote/rollback latency with a 10,000-record journal, and writes
 # docs/benchmarks.md; when the llama.cpp peer is installed (tests/peers), adds
@@ -72,6 +73,21 @@ for _ in $(seq "$repeats"); do
     done
   done
 done
+# The WASM runtime in Node.js, 1 thread, beside the native rows above.
+wasm="$build/wasm/apps/wasm/slm_runtime.wasm"
+if [[ -f "$wasm" ]] && command -v node >/dev/null; then
+  for _ in $(seq "$repeats"); do
+    for m in f32 q8_0 q4_0; do
+      activations="f32"
+      [[ $m != f32 ]] && activations="f32 q8_0"
+      for act in $activations; do
+        wait_idle
+        node bench/wasm_decode.mjs "$wasm" "$OUT/$m.slm" "once upon a time there was" 128 "$act" \
+          | python3 -c "import json,sys; r=json.load(sys.stdin); r.update(kind='wasm', model='$m', activations='$act'); print(json.dumps(r))" >> "$results"
+      done
+    done
+  done
+fi
 python3 bench/report.py "$results" > docs/benchmarks.md
 wait_idle
 { echo; SLMCTL="$SLMCTL" SOURCE_DIR="$PWD" python3 bench/registry_bench.py 10000 50; } >> docs/benchmarks.md

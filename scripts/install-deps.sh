@@ -10,6 +10,9 @@ packages=(
   cmake ninja-build g++ pkg-config
   libcli11-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
   libzstd-dev libxxhash-dev libcurl4-openssl-dev libeigen3-dev python3
+  # slm_runtime.wasm (cmake/WasmRuntime.cmake): clang for wasm32-wasi, its
+  # linker, C and C++ libraries and builtins
+  clang-14 lld-14 wasi-libc libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 libclang-rt-14-dev-wasm32
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(doctest-dev clang-14 libclang-rt-14-dev python3-jsonschema python3-numpy xxhash git
@@ -17,6 +20,8 @@ if [[ "${1:-}" == "--test" ]]; then
   # The llama.cpp peers (tests/peers) come from npm and need node >= 20: keep
   # a node that is already there, otherwise take Debian's.
   command -v node >/dev/null || packages+=(nodejs npm)
+  # The browser end-to-end test (tests/browser) drives Debian's chromium.
+  packages+=(chromium curl)
 fi
 if [[ "${1:-}" == "--train" ]]; then
   # Debian's torch calls whatever libblas.so.3 is selected; the reference BLAS

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds and runs every test:
 #   1. Release build with warnings as errors: unit tests + CLI suites (ctest)
-#   2. Debug build with ASan+UBSan: the same tests but the peer suites
+#   2. Debug build with ASan+UBSan: the same tests but the peer, WASM and
+#      browser suites
 #   3. libFuzzer targets for the parsers, each for a bounded time
 #   The peer suites (llama.cpp, GPT-2's encoder; npm packages installed on first
 #   use) run in step 1 and must not skip here: SLM_REQUIRE_PEERS=1.
@@ -26,7 +27,7 @@ step "tests: sanitizers"
 # shorter run looks for memory errors in the same code paths.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   CRASH_ITERATIONS=80 CONCURRENCY_WORKERS=8 CONCURRENCY_OPS=25 \
-  ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -E '^peers[.]'
+  ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -E '^(peers|wasm|browser)[.]'
 
 if [[ -x scripts/fuzz.sh ]]; then
   step "fuzzing (${SLM_FUZZ_SECONDS:-30}s per target)"

@@ -19,6 +19,7 @@ void register_quantize(CLI::App& app, Context& ctx);
 void register_adapter(CLI::App& app, Context& ctx);
 void register_adapter_apply(CLI::App& app, Context& ctx);
 void register_run(CLI::App& app, Context& ctx);
+void register_runtime(CLI::App& app, Context& ctx);
 void register_tokenize(CLI::App& app, Context& ctx);
 void register_import(CLI::App& app, Context& ctx);
 void register_export(CLI::App& app, Context& ctx);
@@ -45,6 +46,7 @@ inline constexpr RegisterFn k_commands[] = {
     register_adapter,
     register_adapter_apply,
     register_run,
+    register_runtime,
     register_tokenize,
     register_import,
     register_export,

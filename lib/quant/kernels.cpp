@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "quant/kernels_wasm.hpp"
 #include "quant/kernels_x86.hpp"
 #include "quant/q4_0.hpp"
 #include "quant/q8_0.hpp"
@@ -39,12 +40,23 @@ bool cpu_has_avx2() {
 bool cpu_has_avx512() { return cpu_has_avx2() && __builtin_cpu_supports("avx512f"); }
 #endif
 
+#if defined(__wasm_simd128__)
+// A module built with SIMD128 only instantiates where it is supported.
+constexpr KernelSet k_simd128{"simd128", dot_f32_simd128, dots_f32_simd128, axpys_f32_simd128,
+                              dot_q8_0_simd128, dot_q4_0_simd128,
+                              quantize_act_q8_0_ref, rows_q8_0_q8_0_simd128, rows_q4_0_q8_0_simd128,
+                              quantize_q8_0_ref, quantize_q4_0_ref};
+#endif
+
 // Best first.
 std::vector<const KernelSet*> supported_best_first() {
     std::vector<const KernelSet*> sets;
 #if defined(__x86_64__)
     if (cpu_has_avx512()) sets.push_back(&k_avx512);
     if (cpu_has_avx2()) sets.push_back(&k_avx2);
+#endif
+#if defined(__wasm_simd128__)
+    sets.push_back(&k_simd128);
 #endif
     sets.push_back(&k_scalar);
     return sets;

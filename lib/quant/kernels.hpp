@@ -15,14 +15,14 @@
 // where the inner sums are exact integers. Versions differ only in the f32
 // summation order of the outer sum.
 //
-// Each kernel has a scalar reference (`*_ref`, portable, also the WASM path)
-// and, on x86-64, AVX2+FMA and AVX-512F versions compiled with per-function
-// target attributes, so the binary runs on any x86-64 and picks the best set
-// at run time. The same set is used for every row, so results do not depend
+// Each kernel has a scalar reference (`*_ref`, portable) and, on x86-64,
+// AVX2+FMA and AVX-512F versions compiled with per-function target
+// attributes, so the binary runs on any x86-64 and picks the best set at run
+// time; WebAssembly builds add SIMD128 versions (kernels_simd128.cpp). The same set is used for every row, so results do not depend
 // on which thread computes a row.
 //
 // Selection: the best set the CPU supports, unless the environment variable
-// SLM_KERNEL names another one ("scalar", "avx2", "avx512"; an unknown or
+// SLM_KERNEL names another one ("scalar", "avx2", "avx512", "simd128"; an unknown or
 // unsupported name falls back to the best). select_kernels() overrides both.
 #pragma once
 
@@ -69,7 +69,7 @@ using QuantizeRowFn = bool (*)(const float* x, std::size_t n, std::size_t block_
                                float* scales);
 
 struct KernelSet {
-    std::string_view name;  // "scalar", "avx2", "avx512"
+    std::string_view name;  // "scalar", "avx2", "avx512", "simd128" (WebAssembly)
     DotF32Fn dot_f32;
     DotsF32Fn dots_f32;
     AxpysF32Fn axpys_f32;

@@ -1,5 +1,7 @@
 #include "quant/thread_pool.hpp"
 
+#if !defined(SLM_NO_THREADS)  // see thread_pool_single.cpp
+
 #include <algorithm>
 #include <chrono>
 
@@ -118,3 +120,5 @@ void ThreadPool::worker_loop() {
 }
 
 }  // namespace slm::quant
+
+#endif

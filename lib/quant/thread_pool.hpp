@@ -19,8 +19,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#if !defined(SLM_NO_THREADS)
 #include <mutex>
 #include <thread>
+#endif
 #include <type_traits>
 #include <vector>
 
@@ -59,6 +61,7 @@ private:
     void worker_loop();
 
     unsigned n_threads_;
+#if !defined(SLM_NO_THREADS)  // else thread_pool_single.cpp: one thread, no state
     std::vector<std::thread> workers_;
     std::mutex submit_mutex_;
 
@@ -77,6 +80,7 @@ private:
     std::atomic<std::uint64_t> claim_{0};
     std::atomic<std::size_t> chunks_left_{0};  // not yet finished
     std::atomic<bool> stop_{false};
+#endif
 };
 
 }  // namespace slm::quant
