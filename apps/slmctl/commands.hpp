@@ -34,6 +34,7 @@ void register_keygen(CLI::App& app, Context& ctx);
 void register_sign(CLI::App& app, Context& ctx);
 void register_push(CLI::App& app, Context& ctx);
 void register_pull(CLI::App& app, Context& ctx);
+void register_serve(CLI::App& app, Context& ctx);
 void register_gc(CLI::App& app, Context& ctx);
 void register_fsck(CLI::App& app, Context& ctx);
 
@@ -61,6 +62,7 @@ inline constexpr RegisterFn k_commands[] = {
     register_sign,
     register_push,
     register_pull,
+    register_serve,
     register_gc,
     register_fsck,
 };
