@@ -15,19 +15,24 @@ float hsum(v128_t v) {
            (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
 }
 
-std::int32_t hsum_i32(v128_t v) {
-    return (wasm_i32x4_extract_lane(v, 0) + wasm_i32x4_extract_lane(v, 1)) +
-           (wasm_i32x4_extract_lane(v, 2) + wasm_i32x4_extract_lane(v, 3));
+
+// An all-zero vector the compiler cannot see through. LLVM 14 folds
+// "extend i16 -> i32, then convert to f32" into a conversion from i16 that
+// WebAssembly lacks, and lowers that lane by lane (about 4x slower); adding
+// an unknown zero in between keeps the vector instructions.
+v128_t opaque_zero() {
+    static volatile std::int32_t zero = 0;
+    return wasm_i32x4_splat(zero);
 }
 
 // acc[k] += (int8 values 4k..4k+3, as f32) * x[4k..4k+3]: four independent
 // chains, so the adds overlap instead of waiting on each other.
-void madd_i8x16(v128_t q, const float* x, v128_t acc[4]) {
+void madd_i8x16(v128_t q, const float* x, v128_t acc[4], v128_t zero) {
     const v128_t lo = wasm_i16x8_extend_low_i8x16(q), hi = wasm_i16x8_extend_high_i8x16(q);
-    const v128_t f0 = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(lo));
-    const v128_t f1 = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(lo));
-    const v128_t f2 = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(hi));
-    const v128_t f3 = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(hi));
+    const v128_t f0 = wasm_f32x4_convert_i32x4(wasm_i32x4_add(wasm_i32x4_extend_low_i16x8(lo), zero));
+    const v128_t f1 = wasm_f32x4_convert_i32x4(wasm_i32x4_add(wasm_i32x4_extend_high_i16x8(lo), zero));
+    const v128_t f2 = wasm_f32x4_convert_i32x4(wasm_i32x4_add(wasm_i32x4_extend_low_i16x8(hi), zero));
+    const v128_t f3 = wasm_f32x4_convert_i32x4(wasm_i32x4_add(wasm_i32x4_extend_high_i16x8(hi), zero));
     acc[0] = wasm_f32x4_add(acc[0], wasm_f32x4_mul(f0, wasm_v128_load(x)));
     acc[1] = wasm_f32x4_add(acc[1], wasm_f32x4_mul(f1, wasm_v128_load(x + 4)));
     acc[2] = wasm_f32x4_add(acc[2], wasm_f32x4_mul(f2, wasm_v128_load(x + 8)));
@@ -39,6 +44,12 @@ void madd_i8x16(v128_t q, const float* x, v128_t acc[4]) {
 v128_t add_scaled(v128_t total, const v128_t acc[4], float scale) {
     const v128_t sum = wasm_f32x4_add(wasm_f32x4_add(acc[0], acc[1]), wasm_f32x4_add(acc[2], acc[3]));
     return wasm_f32x4_add(total, wasm_f32x4_mul(sum, wasm_f32x4_splat(scale)));
+}
+
+// total += (the four exact i32 block sums, as f32) * scale, lane-wise: one
+// horizontal sum per row instead of one per block.
+v128_t add_scaled_i32(v128_t total, v128_t sums, float scale) {
+    return wasm_f32x4_add(total, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_splat(scale)));
 }
 
 // Exact sum of 16 int8 x int8 products, in four i32 lanes.
@@ -57,21 +68,21 @@ void unpack_q4(const std::uint8_t* p, v128_t& lo, v128_t& hi) {
 
 float dot_q8_0_q8_0(const std::int8_t* w, const float* w_scales, const std::int8_t* a, const float* a_scales,
                     std::size_t block_size, std::size_t n) {
-    float total = 0.0f;
+    v128_t total = wasm_f32x4_splat(0.0f);
     for (std::size_t b = 0; b < n / block_size; ++b) {
         v128_t acc = wasm_i32x4_splat(0);
         for (std::size_t j = 0; j < block_size; j += 16)
             acc = wasm_i32x4_add(acc, dot_i8x16(wasm_v128_load(w + b * block_size + j),
                                                 wasm_v128_load(a + b * block_size + j)));
-        total += static_cast<float>(hsum_i32(acc)) * (w_scales[b] * a_scales[b]);
+        total = add_scaled_i32(total, acc, w_scales[b] * a_scales[b]);
     }
-    return total;
+    return hsum(total);
 }
 
 float dot_q4_0_q8_0(const std::uint8_t* w, const float* w_scales, const std::int8_t* a, const float* a_scales,
                     std::size_t block_size, std::size_t n) {
     const std::size_t half = block_size / 2;
-    float total = 0.0f;
+    v128_t total = wasm_f32x4_splat(0.0f);
     for (std::size_t b = 0; b < n / block_size; ++b) {
         const std::int8_t* ab = a + b * block_size;
         v128_t acc = wasm_i32x4_splat(0);
@@ -81,9 +92,9 @@ float dot_q4_0_q8_0(const std::uint8_t* w, const float* w_scales, const std::int
             acc = wasm_i32x4_add(acc, dot_i8x16(lo, wasm_v128_load(ab + j)));
             acc = wasm_i32x4_add(acc, dot_i8x16(hi, wasm_v128_load(ab + half + j)));
         }
-        total += static_cast<float>(hsum_i32(acc)) * (w_scales[b] * a_scales[b]);
+        total = add_scaled_i32(total, acc, w_scales[b] * a_scales[b]);
     }
-    return total;
+    return hsum(total);
 }
 
 }  // namespace
@@ -123,12 +134,12 @@ void axpys_f32_simd128(const float* a, const float* v, std::size_t stride, std::
 float dot_q8_0_simd128(const std::int8_t* values, const float* scales, std::size_t block_size, const float* x,
                        std::size_t n) {
     if (block_size % 16 != 0) return dot_q8_0_ref(values, scales, block_size, x, n);
-    const v128_t zero = wasm_f32x4_splat(0.0f);
+    const v128_t zero = wasm_f32x4_splat(0.0f), barrier = opaque_zero();
     v128_t total = zero;
     for (std::size_t b = 0; b < n / block_size; ++b) {
         v128_t acc[4] = {zero, zero, zero, zero};
         for (std::size_t j = 0; j < block_size; j += 16)
-            madd_i8x16(wasm_v128_load(values + b * block_size + j), x + b * block_size + j, acc);
+            madd_i8x16(wasm_v128_load(values + b * block_size + j), x + b * block_size + j, acc, barrier);
         total = add_scaled(total, acc, scales[b]);
     }
     return hsum(total);
@@ -138,7 +149,7 @@ float dot_q4_0_simd128(const std::uint8_t* packed, const float* scales, std::siz
                        std::size_t n) {
     if (block_size % 32 != 0) return dot_q4_0_ref(packed, scales, block_size, x, n);
     const std::size_t half = block_size / 2;
-    const v128_t zero = wasm_f32x4_splat(0.0f);
+    const v128_t zero = wasm_f32x4_splat(0.0f), barrier = opaque_zero();
     v128_t total = zero;
     for (std::size_t b = 0; b < n / block_size; ++b) {
         const float* xb = x + b * block_size;
@@ -146,8 +157,8 @@ float dot_q4_0_simd128(const std::uint8_t* packed, const float* scales, std::siz
         for (std::size_t j = 0; j < half; j += 16) {
             v128_t lo, hi;
             unpack_q4(packed + b * half + j, lo, hi);
-            madd_i8x16(lo, xb + j, acc);
-            madd_i8x16(hi, xb + half + j, acc);
+            madd_i8x16(lo, xb + j, acc, barrier);
+            madd_i8x16(hi, xb + half + j, acc, barrier);
         }
         total = add_scaled(total, acc, scales[b]);
     }
