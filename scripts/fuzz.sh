@@ -15,7 +15,7 @@ build="${BUILD_DIR:-$root/build-fuzz}"
 jobs="${FUZZ_JOBS:-1}"
 export CC="${CC:-clang-14}" CXX="${CXX:-clang++-14}"
 
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLM_TESTS=ON -DSLM_FUZZ=ON >/dev/null
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLM_TESTS=ON -DSLM_FUZZ=ON -DSLM_WASM_RUNTIME=OFF >/dev/null
 cmake --build "$build" --target fuzz_slm_reader fuzz_tokenizer_section fuzz_gguf fuzz_registry_journal fuzz_adapter \
   fuzz_make_seeds
 

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "serve/url_path.hpp"
+
 namespace slm::serve {
 namespace {
 
@@ -9,16 +11,6 @@ constexpr std::size_t k_max_fields = 100;
 
 Error bad_request(const std::string& what) {
     return make_error(ErrorCode::invalid_input, "serve.bad_request", "malformed request: " + what);
-}
-
-// Printable, for messages about what arrived.
-std::string shown(std::string_view s) {
-    std::string out;
-    for (char c : s.substr(0, 64)) {
-        const auto u = static_cast<unsigned char>(c);
-        out += (u >= 0x20 && u < 0x7f) ? c : '?';
-    }
-    return "'" + out + (s.size() > 64 ? "...'" : "'");
 }
 
 bool is_tchar(char c) {

@@ -13,16 +13,6 @@ int hex_value(char c) {
     return -1;
 }
 
-// For messages: at most 64 characters, non-printable bytes as '?'.
-std::string shown(std::string_view s) {
-    std::string out;
-    for (char c : s.substr(0, 64)) {
-        const auto u = static_cast<unsigned char>(c);
-        out += (u >= 0x20 && u < 0x7f) ? c : '?';
-    }
-    return "'" + out + (s.size() > 64 ? "...'" : "'");
-}
-
 // True when `inner` is `outer` or below it (whole components, both canonical).
 bool is_within(const std::filesystem::path& outer, const std::filesystem::path& inner) {
     auto o = outer.begin(), i = inner.begin();
@@ -34,6 +24,15 @@ bool is_within(const std::filesystem::path& outer, const std::filesystem::path& 
 }
 
 }  // namespace
+
+std::string shown(std::string_view s) {
+    std::string out;
+    for (char c : s.substr(0, 64)) {
+        const auto u = static_cast<unsigned char>(c);
+        out += (u >= 0x20 && u < 0x7f) ? c : '?';
+    }
+    return "'" + out + (s.size() > 64 ? "...'" : "'");
+}
 
 std::string_view target_path(std::string_view target) { return target.substr(0, target.find_first_of("?#")); }
 

@@ -11,6 +11,10 @@
 
 namespace slm::serve {
 
+// Request text quoted for a message: at most 64 characters, non-printable
+// bytes as '?'.
+std::string shown(std::string_view s);
+
 // The path part of an origin-form target: the query and fragment are dropped.
 std::string_view target_path(std::string_view target);
 
