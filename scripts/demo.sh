@@ -67,7 +67,7 @@ ask "$A@champion" "482+359="
 
 step "8. adapter: subtraction as a low-rank adapter on arith-add, applied, evaluated and released as its own skill"
 run pack fixtures/skills/arith-sub/spec.yaml -o "$OUT/arith-sub-tuned.slm" >/dev/null
-run adapter create "$OUT/arith-add.slm" "$OUT/arith-sub-tuned.slm" --kind lowrank --rank 16 -o "$OUT/sub.adp"
+run adapter create "$OUT/arith-add.slm" "$OUT/arith-sub-tuned.slm" --kind lowrank --rank 32 -o "$OUT/sub.adp"
 run adapter-apply "$A:1.0.0" "$OUT/sub.adp" -o "$OUT/arith-sub.slm" --name skill.arith-sub --version 1.0.0 --add
 run eval skill.arith-sub:1.0.0 --suite evals/skills/arith-sub.yaml --out "$OUT/evals" --add
 run promote skill.arith-sub:1.0.0 --to champion --reason "subtraction via adapter"
@@ -85,7 +85,9 @@ cmp "$OUT/arith-add-q8_0.slm" "$OUT/arith-add-q8_0.reimported.slm" && echo "iden
 
 step "11. a corrupted copy is refused (exit 3)"
 cp "$OUT/arith-add.slm" "$OUT/corrupt.slm"
-printf '\x00' | dd of="$OUT/corrupt.slm" bs=1 seek=4096 conv=notrunc status=none
+# One bit flipped in the tensor data, as a bad disk or download would.
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(-1000, 2); b = f.read(1); f.seek(-1000, 2); f.write(bytes([b[0] ^ 0x10]))' \
+  "$OUT/corrupt.slm"
 set +e
 "$SLMCTL" verify "$OUT/corrupt.slm" --manifest "$OUT/arith-add.manifest.json" | grep -E "FAIL|NOT"
 echo "exit code: ${PIPESTATUS[0]}"
