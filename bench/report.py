@@ -80,6 +80,8 @@ print("\n## Quantize and verify\n")
 print("| operation | input | MB/s | vs sha256sum |")
 print("|---|---|---|---|")
 for r in rows:
+    if r["kind"] not in ("quantize", "verify"):
+        continue
     mb = r["bytes"] / 1e6
     if r["kind"] == "quantize":
         print(f"| quantize f32 -> {r['dtype']} (whole command: verify, hash, convert, write) | {mb:.1f} MB | "
