@@ -42,6 +42,7 @@ mkdir -p "$OUT/evals"
 for t in arith-add text-reverse date-iso; do
   run eval "skill.$t:1.0.0" --suite "evals/skills/$t.yaml" --out "$OUT/evals" --junit "$OUT/evals/$t.junit.xml" --add
 done
+run eval skill.date-iso:1.0.0 --suite evals/skills/date-iso-schema.yaml --out "$OUT/evals" --add
 for v in q8-0 q4-0; do
   set +e
   run eval "$A:1.0.0+$v" --suite evals/skills/arith-add.yaml --out "$OUT/evals" --add

@@ -25,6 +25,10 @@ assert abs(native - torch) <= 2, (native, torch)
 PY
 done
 
+# json-date/v1 by shape: a JSON Schema scorer over the same held-out prompts.
+expect_exit 0 "date-iso answers follow json-date/v1" -- \
+  "$SLMCTL" eval date-iso.slm --suite "$EVALS/date-iso-schema.yaml" --sidecar date-schema.json
+
 for t in arith-add text-reverse date-iso; do
   expect_exit 0 "quantize $t" -- "$SLMCTL" quantize "$t.slm" --to q8_0 -o "$t-q8_0.slm" --no-report
   expect_exit 0 "$t q8_0 passes the suite" -- "$SLMCTL" eval "$t-q8_0.slm" --suite "$EVALS/$t.yaml" --sidecar q8.json
