@@ -1,6 +1,7 @@
 // slm_runtime.wasm in Node.js (node --test): the same tokens and text as the
 // native `slmctl run` for every fixture and sampling setting, with the SIMD128
-// and the scalar kernels, and a clear status for every kind of bad call.
+// and the scalar kernels, the golden tokens of the float64 reference, and a
+// clear status for every kind of bad call.
 // Environment: SLMCTL (native binary), SLM_RUNTIME_WASM (the artifact),
 // SOURCE_DIR (repository root).
 import { test, before, after } from 'node:test';
@@ -106,6 +107,29 @@ test('int8 activations and ignore-EOS give the native tokens', async () => {
       if (setting.opts.ignoreEos) assert.equal(got.tokens.length, setting.opts.maxTokens);
     }
   }
+});
+
+// The golden files hold greedy tokens computed by the independent float64
+// reference (tests/reference/llama_ref.py); native slmctl is held to them in
+// cli.test_run, and the WASM runtime to the same files here.
+test('golden greedy tokens of the float64 reference', async () => {
+  const rt = await loadRuntime(wasmUrl);
+  const goldenDir = join(SOURCE_DIR, 'tests/data/golden');
+  const field = (text, key) => text.match(new RegExp(`^${key}: (.*)$`, 'm'))[1];
+  let checked = 0;
+  for (const model of models.filter((m) => !m.name.includes('_') && !m.name.includes('text-reverse'))) {
+    const golden = readFileSync(join(goldenDir, `${model.name}.txt`), 'utf8');
+    const want = field(golden, 'generated_tokens').split(' ').map(Number);
+    rt.loadModel(model.bytes);
+    rt.configure({ maxTokens: 64 });
+    const got = rt.generate(JSON.parse(field(golden, 'prompt')));
+    assert.deepEqual(got.tokens, want, `${model.name}: golden tokens`);
+    const d = rt.diagnostics().last_generation;
+    assert.equal(d.prompt_tokens, field(golden, 'prompt_tokens').split(' ').length, `${model.name}: prompt tokens`);
+    assert.equal(d.stop_reason, field(golden, 'stop_reason'), `${model.name}: stop reason`);
+    checked++;
+  }
+  assert.equal(checked, 5);
 });
 
 test('diagnostics describe the loaded model', async () => {
