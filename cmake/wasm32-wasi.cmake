@@ -1,8 +1,9 @@
 # Toolchain for the WebAssembly runtime (slm_runtime.wasm): Debian's clang-14
-# with wasi-libc and libc++ for wasm32 (packages listed in
-# scripts/install-deps.sh --wasm). Used by scripts/build-wasm.sh:
-#   cmake -S . -B build/wasm -DCMAKE_TOOLCHAIN_FILE=cmake/wasm32-wasi.cmake
-set(CMAKE_SYSTEM_NAME WASI)
+# with wasi-libc and libc++ for wasm32 (installed by scripts/install-deps.sh).
+# The native build runs this configure itself (cmake/WasmRuntime.cmake); by hand:
+#   cmake -S . -B build/wasm -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/wasm32-wasi.cmake
+# "Generic": CMake ships no WASI platform file, and nothing here needs one.
+set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_VERSION 1)
 set(CMAKE_SYSTEM_PROCESSOR wasm32)
 set(CMAKE_C_COMPILER clang-14)
