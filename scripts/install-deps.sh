@@ -20,8 +20,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # The llama.cpp peers (tests/peers) come from npm and need node >= 20: keep
   # a node that is already there, otherwise take Debian's.
   command -v node >/dev/null || packages+=(nodejs npm)
-  # The browser end-to-end test (tests/browser) drives Debian's chromium.
-  packages+=(chromium curl)
+  # The browser end-to-end test (tests/browser) drives Debian's chromium
+  # (a font, so that its screenshots show text on a minimal system).
+  packages+=(chromium fonts-dejavu-core curl)
 fi
 if [[ "${1:-}" == "--train" ]]; then
   # Debian's torch calls whatever libblas.so.3 is selected; the reference BLAS
