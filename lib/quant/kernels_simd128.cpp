@@ -6,6 +6,8 @@
 
 #include <wasm_simd128.h>
 
+#include <vector>
+
 namespace slm::quant {
 
 namespace {
@@ -52,12 +54,6 @@ v128_t add_scaled_i32(v128_t total, v128_t sums, float scale) {
     return wasm_f32x4_add(total, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_splat(scale)));
 }
 
-// Exact sum of 16 int8 x int8 products, in four i32 lanes.
-v128_t dot_i8x16(v128_t a, v128_t b) {
-    return wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(a), wasm_i16x8_extend_low_i8x16(b)),
-                          wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(a), wasm_i16x8_extend_high_i8x16(b)));
-}
-
 // 16 packed bytes -> low nibbles - 8 and high nibbles - 8, as int8.
 void unpack_q4(const std::uint8_t* p, v128_t& lo, v128_t& hi) {
     const v128_t bytes = wasm_v128_load(p);
@@ -66,31 +62,60 @@ void unpack_q4(const std::uint8_t* p, v128_t& lo, v128_t& hi) {
     hi = wasm_i8x16_sub(wasm_u8x16_shr(bytes, 4), eight);
 }
 
-float dot_q8_0_q8_0(const std::int8_t* w, const float* w_scales, const std::int8_t* a, const float* a_scales,
+// The int8 activations widened to int16 once per call, for all its rows:
+// each row then widens only its own weights. For q4_0 also each block's
+// activation sum, which turns (nibble - 8) * a into nibble * a - 8 * sum(a)
+// (exact integers, so the same block sums as the reference).
+struct WideActivations {
+    std::vector<std::int16_t> values;
+    std::vector<std::int32_t> block_sums;
+
+    WideActivations(const std::int8_t* a, std::size_t block_size, std::size_t n, bool with_sums)
+        : values(a, a + n) {
+        if (!with_sums) return;
+        block_sums.resize(n / block_size);
+        for (std::size_t b = 0; b < block_sums.size(); ++b)
+            for (std::size_t i = 0; i < block_size; ++i) block_sums[b] += a[b * block_size + i];
+    }
+};
+
+float dot_q8_0_wide(const std::int8_t* w, const float* w_scales, const std::int16_t* a, const float* a_scales,
                     std::size_t block_size, std::size_t n) {
     v128_t total = wasm_f32x4_splat(0.0f);
     for (std::size_t b = 0; b < n / block_size; ++b) {
+        const std::int8_t* wb = w + b * block_size;
+        const std::int16_t* ab = a + b * block_size;
         v128_t acc = wasm_i32x4_splat(0);
-        for (std::size_t j = 0; j < block_size; j += 16)
-            acc = wasm_i32x4_add(acc, dot_i8x16(wasm_v128_load(w + b * block_size + j),
-                                                wasm_v128_load(a + b * block_size + j)));
+        for (std::size_t j = 0; j < block_size; j += 16) {
+            const v128_t q = wasm_v128_load(wb + j);
+            acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(q), wasm_v128_load(ab + j)));
+            acc = wasm_i32x4_add(acc,
+                                 wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(q), wasm_v128_load(ab + j + 8)));
+        }
         total = add_scaled_i32(total, acc, w_scales[b] * a_scales[b]);
     }
     return hsum(total);
 }
 
-float dot_q4_0_q8_0(const std::uint8_t* w, const float* w_scales, const std::int8_t* a, const float* a_scales,
-                    std::size_t block_size, std::size_t n) {
+float dot_q4_0_wide(const std::uint8_t* w, const float* w_scales, const std::int16_t* a,
+                    const std::int32_t* a_sums, const float* a_scales, std::size_t block_size, std::size_t n) {
     const std::size_t half = block_size / 2;
+    const v128_t low_nibbles = wasm_i8x16_splat(0x0F);
     v128_t total = wasm_f32x4_splat(0.0f);
     for (std::size_t b = 0; b < n / block_size; ++b) {
-        const std::int8_t* ab = a + b * block_size;
-        v128_t acc = wasm_i32x4_splat(0);
+        const std::int16_t* ab = a + b * block_size;
+        // -8 * sum(a) in lane 0: the lanes add up to the block's exact sum.
+        v128_t acc = wasm_i32x4_make(-8 * a_sums[b], 0, 0, 0);
         for (std::size_t j = 0; j < half; j += 16) {
-            v128_t lo, hi;
-            unpack_q4(w + b * half + j, lo, hi);
-            acc = wasm_i32x4_add(acc, dot_i8x16(lo, wasm_v128_load(ab + j)));
-            acc = wasm_i32x4_add(acc, dot_i8x16(hi, wasm_v128_load(ab + half + j)));
+            const v128_t bytes = wasm_v128_load(w + b * half + j);
+            const v128_t lo = wasm_v128_and(bytes, low_nibbles), hi = wasm_u8x16_shr(bytes, 4);
+            acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(lo), wasm_v128_load(ab + j)));
+            acc = wasm_i32x4_add(acc,
+                                 wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(lo), wasm_v128_load(ab + j + 8)));
+            acc = wasm_i32x4_add(acc,
+                                 wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(hi), wasm_v128_load(ab + half + j)));
+            acc = wasm_i32x4_add(
+                acc, wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(hi), wasm_v128_load(ab + half + j + 8)));
         }
         total = add_scaled_i32(total, acc, w_scales[b] * a_scales[b]);
     }
@@ -170,8 +195,9 @@ void rows_q8_0_q8_0_simd128(const std::int8_t* w, const float* w_scales, const s
                             float* out) {
     if (block_size % 16 != 0) return rows_q8_0_q8_0_ref(w, w_scales, a, a_scales, block_size, n, rows, out);
     const std::size_t nb = n / block_size;
+    const WideActivations wide(a, block_size, n, false);
     for (std::size_t r = 0; r < rows; ++r)
-        out[r] = dot_q8_0_q8_0(w + r * n, w_scales + r * nb, a, a_scales, block_size, n);
+        out[r] = dot_q8_0_wide(w + r * n, w_scales + r * nb, wide.values.data(), a_scales, block_size, n);
 }
 
 void rows_q4_0_q8_0_simd128(const std::uint8_t* w, const float* w_scales, const std::int8_t* a,
@@ -179,8 +205,10 @@ void rows_q4_0_q8_0_simd128(const std::uint8_t* w, const float* w_scales, const 
                             float* out) {
     if (block_size % 32 != 0) return rows_q4_0_q8_0_ref(w, w_scales, a, a_scales, block_size, n, rows, out);
     const std::size_t nb = n / block_size;
+    const WideActivations wide(a, block_size, n, true);
     for (std::size_t r = 0; r < rows; ++r)
-        out[r] = dot_q4_0_q8_0(w + r * (n / 2), w_scales + r * nb, a, a_scales, block_size, n);
+        out[r] = dot_q4_0_wide(w + r * (n / 2), w_scales + r * nb, wide.values.data(), wide.block_sums.data(),
+                               a_scales, block_size, n);
 }
 
 }  // namespace slm::quant
