@@ -16,7 +16,7 @@ case "$flavour" in
   # suites to run at speed, instrumented so every test also looks for memory
   # errors and undefined behaviour (one build instead of two keeps CI short).
   ci)       args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
-                  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1" -DSLM_SANITIZE=ON -DSLM_WERROR=ON) ;;
+                  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1" -DSLM_SANITIZE=ON -DSLM_WERROR=ON -DSLM_UNITY=ON) ;;
   sanitize) args=(-DCMAKE_BUILD_TYPE=Debug -DSLM_SANITIZE=ON -DSLM_WERROR=ON -DSLM_WASM_RUNTIME=OFF) ;;
   *) echo "unknown flavour: $flavour" >&2; exit 2 ;;
 esac
