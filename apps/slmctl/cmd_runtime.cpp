@@ -44,7 +44,7 @@ int run_runtime_wasm(const RuntimeArgs& a) {
         std::error_code ec;
         std::filesystem::create_directories(a.out_dir, ec);
         if (ec) {
-            return report_error(slm::make_error(slm::ErrorCode::invalid_input, "io.mkdir_failed",
+            return report_error(slm::make_error(slm::ErrorCode::internal, "io.mkdir_failed",
                                                 a.out_dir + ": cannot create the directory: " + ec.message()));
         }
         for (std::string_view name : k_runtime_files) {

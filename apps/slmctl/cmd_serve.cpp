@@ -98,14 +98,15 @@ std::optional<Response> embedded_response(const std::string& relative) {
 // The app folder's file when there is one (a folder under development wins),
 // else the embedded file of that name.
 Response app_file(const Site& site, const std::string& relative) {
-    slm::Result<Response> file = slm::make_error(slm::ErrorCode::not_found, "serve.not_found",
-                                                 "/" + relative + ": no such file");
     if (!site.app.empty()) {
-        file = slm::serve::static_file(site.app, relative);
-        if (file || file.error().code != slm::ErrorCode::not_found) return file ? std::move(*file) : slm::serve::error_response(file.error());
+        auto file = slm::serve::static_file(site.app, relative);
+        if (file) return std::move(*file);
+        // Only "no such file" falls through; a refused path stays refused.
+        if (file.error().code != slm::ErrorCode::not_found) return slm::serve::error_response(file.error());
     }
     if (auto embedded = embedded_response(relative)) return std::move(*embedded);
-    return slm::serve::error_response(file.error());
+    return slm::serve::error_response(
+        slm::make_error(slm::ErrorCode::not_found, "serve.not_found", "/" + relative + ": no such file"));
 }
 
 // GET /api/models: every version, by skill name, then in order of addition.

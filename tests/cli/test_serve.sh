@@ -215,6 +215,11 @@ if "$S" runtime wasm -o "$WORK/runtime" >/dev/null 2>&1; then
   get /slm_runtime.wasm
   check "the embedded runtime is application/wasm" -- test "$CODE $(header content-type)" == "200 application/wasm"
   check "... the bytes 'slmctl runtime wasm' writes" -- cmp -s "$WORK/body" "$WORK/runtime/slm_runtime.wasm"
+  check "runtime-manifest.json records the runtime's SHA-256" -- test \
+    "$(json_field "$WORK/runtime/runtime-manifest.json" '["files"]["slm_runtime.wasm"]["digest"]')" == \
+    "sha256:$(sha256sum "$WORK/runtime/slm_runtime.wasm" | cut -d' ' -f1)"
+  expect_exit 10 "runtime wasm -o into an impossible folder" -- "$S" runtime wasm -o /dev/null/runtime
+  expect_stderr_contains "cannot create the directory" "the error says what failed"
 else
   echo "note: this slmctl has no WebAssembly runtime; /slm_runtime.wasm not checked" >&2
 fi
