@@ -19,8 +19,8 @@ if(SLM_SANITIZE)
     # inside libstdc++'s <regex> as maybe-uninitialized (a false positive).
     target_compile_options(slm_options INTERFACE -Wno-maybe-uninitialized)
   endif()
-  # Not position-independent: a PIE build applies some two million dynamic
-  # relocations of sanitizer metadata at every start (130 -> 60 ms per
-  # process, which the registry suites start thousands of).
+  # Not position-independent: a PIE build applies millions of dynamic
+  # relocations of sanitizer metadata at every process start, and the
+  # registry suites start thousands of processes.
   target_link_options(slm_options INTERFACE -fsanitize=address,undefined -no-pie)
 endif()

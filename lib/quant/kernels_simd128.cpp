@@ -20,7 +20,7 @@ float hsum(v128_t v) {
 
 // An all-zero vector the compiler cannot see through. LLVM 14 folds
 // "extend i16 -> i32, then convert to f32" into a conversion from i16 that
-// WebAssembly lacks, and lowers that lane by lane (about 4x slower); adding
+// WebAssembly lacks, and lowers that lane by lane (several times slower); adding
 // an unknown zero in between keeps the vector instructions.
 v128_t opaque_zero() {
     static volatile std::int32_t zero = 0;
