@@ -7,56 +7,26 @@
 #include "quant/kernels.hpp"
 #include "quant/matvec.hpp"
 #include "quant/thread_pool.hpp"
+#include "runtime/attention.hpp"
 #include "runtime/ggml_forward.hpp"
 
 namespace slm::runtime {
 
 namespace {
 
-// Below this many multiply-adds the attention of all heads runs on the
-// calling thread: a hand-off (~1-2 us) would cost more than it saves.
-constexpr std::size_t k_min_parallel_attention = 4 * 1024;
-
-// Rotates pairs (2i, 2i+1) of each of `n_heads` heads of `v` by the angles
-// whose cos/sin the state holds for the current position.
-void rope(float* v, std::size_t n_heads, std::size_t head_dim, const float* cos_t, const float* sin_t) {
-    for (std::size_t h = 0; h < n_heads; ++h) {
-        float* head = v + h * head_dim;
-        for (std::size_t i = 0; i < head_dim / 2; ++i) {
-            const float x0 = head[2 * i];
-            const float x1 = head[2 * i + 1];
-            head[2 * i] = x0 * cos_t[i] - x1 * sin_t[i];
-            head[2 * i + 1] = x0 * sin_t[i] + x1 * cos_t[i];
-        }
-    }
-}
-
-// Causal attention for query heads [begin, end) of one layer:
-//   xb_h (head_dim,) = sum_t softmax_t(q_h . k_t / sqrt(head_dim)) v_t,  t = 0..pos
+// Causal attention for query heads [begin, end) of one layer (attend_head).
 struct AttendHeads {
     const format::ModelConfig& c;
     State& s;
     const float* keys;    // this layer's cache: (context, kv_dim)
     const float* values;  // (context, kv_dim)
     std::size_t pos;
-
     const quant::KernelSet& kernels;
 
     void operator()(std::size_t begin, std::size_t end) const {
-        const std::size_t hd = c.head_dim;
-        const std::size_t kv_dim = c.kv_dim();
-        const std::size_t group = c.n_heads / c.n_kv_heads;
-        const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
         for (std::size_t h = begin; h < end; ++h) {
-            const float* q = s.q.data() + h * hd;
-            const std::size_t kv_offset = (h / group) * hd;
-            float* att = s.att.data() + h * c.context_length;
-            kernels.dots_f32(q, keys + kv_offset, kv_dim, hd, pos + 1, att);
-            for (std::size_t t = 0; t <= pos; ++t) att[t] *= scale;
-            softmax(att, pos + 1);
-            float* out = s.xb.data() + h * hd;
-            std::fill(out, out + hd, 0.0f);
-            kernels.axpys_f32(att, values + kv_offset, kv_dim, hd, pos + 1, out);
+            attend_head(c, kernels, s.q.data() + h * c.head_dim, h, keys, values, pos,
+                        s.att.data() + h * c.context_length, s.xb.data() + h * c.head_dim);
         }
     }
 };
@@ -109,11 +79,7 @@ Result<std::span<const float>> forward(const Model& model, State& s, std::uint32
 
     // cos/sin of pos * freq_i, computed in double once per step.
     const std::vector<double>& freqs = model.rope_frequencies();
-    for (std::size_t i = 0; i < freqs.size(); ++i) {
-        const double angle = static_cast<double>(pos) * freqs[i];
-        s.rope_cos[i] = static_cast<float>(std::cos(angle));
-        s.rope_sin[i] = static_cast<float>(std::sin(angle));
-    }
+    rope_angles(freqs.data(), freqs.size(), pos, s.rope_cos.data(), s.rope_sin.data());
 
     model.embed(token, s.x.data());  // x (dim,) = tok_embeddings[token]
 

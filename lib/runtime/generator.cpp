@@ -53,19 +53,12 @@ Result<Generator> Generator::start(const Model& model, std::uint32_t eos_id, std
     g.result_.threads = g.session_.threads();
     g.result_.timings.load_ms = ms_since(load_start);
 
-    // Prefill: only the last prompt position's logits are needed to sample.
-    // llama.cpp would run the prompt as one batch, with logits of every
-    // position only when on_logits asks for them.
+    // Prefill: only the last prompt position's logits are needed to sample,
+    // unless on_logits asks for every position's.
     const std::int64_t prefill_start = now_ns();
-    const StepBatch batch{prompt.size() >= 2, prompt.size() >= 2 && options.on_logits != nullptr};
-    for (std::size_t i = 0; i < prompt.size(); ++i) {
-        const bool last = i + 1 == prompt.size();
-        const Logits want = last || options.on_logits ? Logits::compute : Logits::skip;
-        auto step = g.session_.feed(prompt[i], want, batch);
-        if (!step) return step.take_error();
-        g.logits_ = *step;
-        if (options.on_logits) options.on_logits(static_cast<std::uint32_t>(i), g.logits_);
-    }
+    auto last = g.session_.feed_prompt(prompt, options.on_logits);
+    if (!last) return last.take_error();
+    g.logits_ = *last;
     g.result_.timings.prefill_ms = ms_since(prefill_start);
     g.result_.timings.prefill_tok_s = per_second(prompt.size(), g.result_.timings.prefill_ms);
     g.prompt_size_ = prompt.size();

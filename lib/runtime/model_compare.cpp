@@ -64,22 +64,33 @@ Result<ComparisonReport> compare_models(const Model& parent, const Model& derive
     ComparisonReport r;
     double nll_parent = 0.0, nll_derived = 0.0, kl_sum = 0.0;
     std::uint32_t agree = 0;
-    std::vector<double> lp(parent.config().vocab_size), lq(parent.config().vocab_size);
-    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-        auto pl = a->feed(tokens[i]);
+    const std::size_t vocab = parent.config().vocab_size;
+    std::vector<double> lp(vocab), lq(vocab);
+    // The parent's logits of one batch of positions, compared as the derived
+    // model produces its own for the same positions.
+    std::vector<float> parent_logits;
+    const std::span<const std::uint32_t> inputs = tokens.first(tokens.size() - 1);
+    for (std::size_t begin = 0; begin < inputs.size(); begin += k_prefill_batch) {
+        const auto chunk = inputs.subspan(begin, std::min<std::size_t>(k_prefill_batch, inputs.size() - begin));
+        parent_logits.clear();
+        auto pl = a->feed_prompt(chunk, [&](std::uint32_t, std::span<const float> l) {
+            parent_logits.insert(parent_logits.end(), l.begin(), l.end());
+        });
         if (!pl) return pl.take_error();
-        auto ql = b->feed(tokens[i]);
+        auto ql = b->feed_prompt(chunk, [&](std::uint32_t pos, std::span<const float> q) {
+            const std::span<const float> p(parent_logits.data() + (pos - begin) * vocab, vocab);
+            log_softmax(p, lp);
+            log_softmax(q, lq);
+            const double kl = kl_from_log_probs(lp, lq);
+            kl_sum += kl;
+            r.max_kl = std::max(r.max_kl, kl);
+            agree += argmax(p) == argmax(q) ? 1 : 0;
+            nll_parent -= lp[tokens[pos + 1]];
+            nll_derived -= lq[tokens[pos + 1]];
+            for (std::size_t v = 0; v < vocab; ++v)
+                r.max_abs_logit_diff = std::max(r.max_abs_logit_diff, std::fabs(double(p[v]) - double(q[v])));
+        });
         if (!ql) return ql.take_error();
-        log_softmax(*pl, lp);
-        log_softmax(*ql, lq);
-        const double kl = kl_from_log_probs(lp, lq);
-        kl_sum += kl;
-        r.max_kl = std::max(r.max_kl, kl);
-        agree += argmax(*pl) == argmax(*ql) ? 1 : 0;
-        nll_parent -= lp[tokens[i + 1]];
-        nll_derived -= lq[tokens[i + 1]];
-        for (std::size_t v = 0; v < lp.size(); ++v)
-            r.max_abs_logit_diff = std::max(r.max_abs_logit_diff, std::fabs(double((*pl)[v]) - double((*ql)[v])));
     }
     r.positions = static_cast<std::uint32_t>(tokens.size() - 1);
     r.mean_kl = kl_sum / r.positions;
@@ -95,12 +106,11 @@ Result<double> perplexity(const Model& model, std::span<const std::uint32_t> tok
     if (!s) return s.take_error();
     std::vector<double> lp(model.config().vocab_size);
     double nll = 0.0;
-    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-        auto l = s->feed(tokens[i]);
-        if (!l) return l.take_error();
-        log_softmax(*l, lp);
-        nll -= lp[tokens[i + 1]];
-    }
+    auto last = s->feed_prompt(tokens.first(tokens.size() - 1), [&](std::uint32_t pos, std::span<const float> l) {
+        log_softmax(l, lp);
+        nll -= lp[tokens[pos + 1]];
+    });
+    if (!last) return last.take_error();
     return std::exp(nll / static_cast<double>(tokens.size() - 1));
 }
 

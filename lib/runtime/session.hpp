@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 
 #include "core/result.hpp"
+#include "runtime/batch_state.hpp"
 #include "runtime/forward.hpp"
 #include "runtime/model.hpp"
 #include "runtime/state.hpp"
@@ -16,6 +18,11 @@ class ThreadPool;
 }
 
 namespace slm::runtime {
+
+// Positions per batch of Session::feed_prompt: enough that re-reading the
+// weights is a small part of the work, small enough that the activations
+// stay in cache.
+inline constexpr std::uint32_t k_prefill_batch = 32;
 
 struct SessionOptions {
     // Threads for matvecs and attention, the caller included; 0 means one per
@@ -43,6 +50,18 @@ public:
     Result<std::span<const float>> feed(std::uint32_t token, Logits logits = Logits::compute,
                                         StepBatch batch = {});
 
+    // Feeds `tokens` from position() on with the result of feed() called for
+    // each in turn (bit-identical logits and cache), but in batches of up to
+    // k_prefill_batch positions, each matrix read once per batch (native
+    // numerics; ggml numerics feed one position at a time, batched as
+    // llama.cpp would batch the prompt). Returns the last position's logits.
+    // With `each`, it is first called with every position and its logits.
+    // A bad token or a prompt past the context is refused before anything
+    // is fed.
+    using LogitsSink = std::function<void(std::uint32_t pos, std::span<const float> logits)>;
+    Result<std::span<const float>> feed_prompt(std::span<const std::uint32_t> tokens,
+                                               const LogitsSink& each = nullptr);
+
     // Forgets the sequence (the cache is overwritten as positions are refilled).
     void reset() { pos_ = 0; }
 
@@ -60,6 +79,7 @@ private:
     const Model* model_;
     State state_;
     std::unique_ptr<quant::ThreadPool> pool_;
+    std::unique_ptr<BatchState> batch_;  // made by the first batched feed_prompt
     std::uint32_t pos_ = 0;
     quant::ActivationMode activations_;
     Numerics numerics_;

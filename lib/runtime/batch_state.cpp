@@ -1,0 +1,43 @@
+#include "runtime/batch_state.hpp"
+
+#include <algorithm>
+#include <new>
+#include <string>
+
+namespace slm::runtime {
+
+namespace {
+
+void allocate(BatchState& b, const format::ModelConfig& c, std::size_t n) {
+    b.x.resize(n * c.dim());
+    b.xb.resize(n * c.dim());
+    b.xb2.resize(n * c.dim());
+    b.q.resize(n * c.dim());
+    b.hb.resize(n * c.ffn_dim);
+    b.hb2.resize(n * c.ffn_dim);
+    b.att.resize(n * c.n_heads * c.context_length);
+    b.rope_cos.resize(n * (c.head_dim / 2));
+    b.rope_sin.resize(n * (c.head_dim / 2));
+    b.act_q.resize(n * std::max(c.dim(), c.ffn_dim));
+    b.act_scales.resize(n * std::max(c.dim(), c.ffn_dim));
+}
+
+}  // namespace
+
+Result<BatchState> BatchState::create(const format::ModelConfig& c, std::size_t capacity) {
+    BatchState b;
+    b.capacity = capacity;
+#if defined(__cpp_exceptions)
+    try {
+        allocate(b, c, capacity);
+    } catch (const std::bad_alloc&) {
+        return make_error(ErrorCode::internal, "runtime.out_of_memory",
+                          "cannot allocate activations for a batch of " + std::to_string(capacity) + " positions");
+    }
+#else
+    allocate(b, c, capacity);
+#endif
+    return b;
+}
+
+}  // namespace slm::runtime
