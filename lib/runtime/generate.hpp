@@ -19,6 +19,7 @@
 #include "runtime/model.hpp"
 #include "runtime/numerics.hpp"
 #include "runtime/sampler.hpp"
+#include "runtime/session.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace slm::runtime {
@@ -34,6 +35,7 @@ struct GenerateOptions {
     unsigned threads = 1;           // see SessionOptions
     quant::ActivationMode activations = quant::ActivationMode::f32;  // see SessionOptions
     Numerics numerics = Numerics::native;                            // see SessionOptions
+    std::uint32_t prefill_batch = k_prefill_batch;                   // see SessionOptions
     bool stop_at_eos = true;
     // Diagnostics: receives the logits of every step in order (prompt
     // positions included), with the position that produced them. Setting it

@@ -10,17 +10,17 @@ namespace slm::runtime {
 Result<Session> Session::create(const Model& model, const SessionOptions& options) {
     auto state = State::create(model.config());
     if (!state) return state.take_error();
-    return Session(model, std::move(*state), std::make_unique<quant::ThreadPool>(options.threads),
-                   options.activations, options.numerics);
+    return Session(model, std::move(*state), std::make_unique<quant::ThreadPool>(options.threads), options);
 }
 
 Session::Session(const Model& model, State state, std::unique_ptr<quant::ThreadPool> pool,
-                 quant::ActivationMode activations, Numerics numerics)
+                 const SessionOptions& options)
     : model_(&model),
       state_(std::move(state)),
       pool_(std::move(pool)),
-      activations_(activations),
-      numerics_(numerics) {}
+      activations_(options.activations),
+      numerics_(options.numerics),
+      prefill_batch_(std::max(1u, std::min(options.prefill_batch, model.config().context_length))) {}
 
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
@@ -36,7 +36,7 @@ Result<std::span<const float>> Session::feed_prompt(std::span<const std::uint32_
     const format::ModelConfig& c = model_->config();
     SLM_TRY(check_positions(c, tokens, pos_));
     std::span<const float> last;
-    if (numerics_ == Numerics::ggml || tokens.size() < 2) {
+    if (numerics_ == Numerics::ggml || prefill_batch_ == 1 || tokens.size() < 2) {
         // llama.cpp evaluates a prompt of >= 2 tokens as one batch.
         const StepBatch batch{tokens.size() >= 2, tokens.size() >= 2 && each != nullptr};
         for (std::size_t i = 0; i < tokens.size(); ++i) {
@@ -50,7 +50,7 @@ Result<std::span<const float>> Session::feed_prompt(std::span<const std::uint32_
         return last;
     }
     if (batch_ == nullptr) {
-        auto created = BatchState::create(c, std::min(k_prefill_batch, c.context_length));
+        auto created = BatchState::create(c, prefill_batch_);
         if (!created) return created.take_error();
         batch_ = std::make_unique<BatchState>(std::move(*created));
     }

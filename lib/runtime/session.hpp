@@ -33,6 +33,9 @@ struct SessionOptions {
     quant::ActivationMode activations = quant::ActivationMode::f32;
     // native, or ggml: llama.cpp's arithmetic, bit for bit (numerics.hpp).
     Numerics numerics = Numerics::native;
+    // Positions per feed_prompt batch (capped by the context length); 1 feeds
+    // a prompt one position at a time. Results are identical for every value.
+    std::uint32_t prefill_batch = k_prefill_batch;
 };
 
 class Session {
@@ -52,7 +55,7 @@ public:
 
     // Feeds `tokens` from position() on with the result of feed() called for
     // each in turn (bit-identical logits and cache), but in batches of up to
-    // k_prefill_batch positions, each matrix read once per batch (native
+    // SessionOptions::prefill_batch positions, each matrix read once per batch (native
     // numerics; ggml numerics feed one position at a time, batched as
     // llama.cpp would batch the prompt). Returns the last position's logits.
     // With `each`, it is first called with every position and its logits.
@@ -74,7 +77,7 @@ public:
 
 private:
     Session(const Model& model, State state, std::unique_ptr<quant::ThreadPool> pool,
-            quant::ActivationMode activations, Numerics numerics);
+            const SessionOptions& options);
 
     const Model* model_;
     State state_;
@@ -83,6 +86,7 @@ private:
     std::uint32_t pos_ = 0;
     quant::ActivationMode activations_;
     Numerics numerics_;
+    std::uint32_t prefill_batch_;
 };
 
 }  // namespace slm::runtime

@@ -38,8 +38,9 @@ Fed one_at_a_time(const runtime::Model& m, const std::vector<std::uint32_t>& tok
 // Fed in pieces of `split` tokens through feed_prompt (a batch boundary
 // inside a prompt, and a prompt continuing a sequence).
 Fed batched(const runtime::Model& m, const std::vector<std::uint32_t>& tokens, unsigned threads,
-            quant::ActivationMode activations, bool every, std::size_t split) {
-    auto s = runtime::Session::create(m, {threads, activations});
+            quant::ActivationMode activations, bool every, std::size_t split,
+            std::uint32_t batch_size = runtime::k_prefill_batch) {
+    auto s = runtime::Session::create(m, {threads, activations, runtime::Numerics::native, batch_size});
     REQUIRE(s.ok());
     Fed f;
     std::uint32_t expected_pos = 0;
@@ -72,13 +73,16 @@ void check_identical(const runtime::Model& m, const std::vector<std::uint32_t>& 
         for (bool every : {false, true}) {
             const Fed ref = one_at_a_time(m, tokens, threads, activations, every);
             for (std::size_t split : {tokens.size(), std::size_t{7}, std::size_t{1}}) {
-                CAPTURE(threads);
-                CAPTURE(every);
-                CAPTURE(split);
-                const Fed got = batched(m, tokens, threads, activations, every, split);
-                CHECK(same_bits(got.logits, ref.logits));
-                CHECK(same_bits(got.keys, ref.keys));
-                CHECK(same_bits(got.values, ref.values));
+                for (std::uint32_t batch_size : {runtime::k_prefill_batch, 5u}) {
+                    CAPTURE(threads);
+                    CAPTURE(every);
+                    CAPTURE(split);
+                    CAPTURE(batch_size);
+                    const Fed got = batched(m, tokens, threads, activations, every, split, batch_size);
+                    CHECK(same_bits(got.logits, ref.logits));
+                    CHECK(same_bits(got.keys, ref.keys));
+                    CHECK(same_bits(got.values, ref.values));
+                }
             }
         }
     }
