@@ -60,6 +60,23 @@ for m in ("q8_0", "q4_0"):
         if (m, act, 1) in base and ("f32", "f32", 1) in base:
             print(f"- {m}, {act} activations vs f32, 1 thread: {base[(m, act, 1)] / base[('f32', 'f32', 1)]:.2f}x "
                   f"(file {next(r['bytes'] for r in runs if r['model'] == 'f32') / next(r['bytes'] for r in runs if r['model'] == m):.2f}x smaller)")
+prefill = [r for r in rows if r["kind"] == "prefill"]
+if prefill:
+    print("\n## Prefill\n")
+    print(f"A prompt of {len(prefill[0]['prompt_tokens'])} "
+          "tokens, fed one position at a time (`--batch-size 1`) and in batches of 32 positions "
+          "(the default: each weight tile is read once per batch); both give the same logits bit for bit.\n")
+    print("| dtype | activations | threads | one at a time tok/s | batches of 32 tok/s | gain |")
+    print("|---|---|---|---|---|---|")
+    for m in ("f32", "q8_0", "q4_0"):
+        for act in ("f32", "q8_0"):
+            for t in (1, 2):
+                one = [r["prefill_tok_s"] for r in prefill
+                       if r["model"] == m and r["activations"] == act and r["threads"] == t and r["batch"] == 1]
+                many = [r["prefill_tok_s"] for r in prefill
+                        if r["model"] == m and r["activations"] == act and r["threads"] == t and r["batch"] == 32]
+                if one and many:
+                    print(f"| {m} | {act} | {t} | {max(one):.0f} | {max(many):.0f} | {max(many) / max(one):.2f}x |")
 wasm = [r for r in rows if r["kind"] == "wasm"]
 if wasm:
     node = wasm[0].get("node", "")
@@ -90,3 +107,11 @@ for r in rows:
         print(f"| verify {r['model']} (structure, XXH64, SHA-256) | {mb:.1f} MB | {mb / r['seconds']:.0f} | "
               f"{r['sha256sum_seconds'] / r['seconds']:.2f}x the speed of sha256sum |")
 print("\nProcess start-up is included in every timing, which dominates for files this small.")
+kernels = [r for r in rows if r["kind"] == "quantize_kernel"]
+if kernels:
+    print("\nThe conversion alone (`bench_quant --quantizers`: the weight quantizers on 16 MiB of f32 in memory, "
+          "one thread; bytes identical to ggml's reference quantizers for every kernel set):\n")
+    print("| quantizer | kernels | GB/s of f32 input per core |")
+    print("|---|---|---|")
+    for r in kernels:
+        print(f"| {r['dtype']} | {r['kernel']} | {r['bytes'] / r['seconds'] / 1e9:.2f} |")

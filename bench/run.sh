@@ -19,7 +19,7 @@ repeats="${1:-3}"
 build="${BUILD_DIR:-build/release}"
 scripts/install-deps.sh
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLM_TESTS=ON >/dev/null
-cmake --build "$build" --target slmctl make_fixtures >/dev/null
+cmake --build "$build" --target slmctl make_fixtures bench_quant >/dev/null
 SLMCTL="$PWD/$build/apps/slmctl/slmctl"
 OUT="$PWD/build/bench"
 rm -rf "$OUT" && mkdir -p "$OUT"
@@ -52,6 +52,8 @@ for dt in q8_0 q4_0; do
   secs=$(best_seconds "$SLMCTL" quantize "$OUT/f32.slm" --to "$dt" -o "$OUT/$dt.slm" --no-report)
   echo "{\"kind\":\"quantize\",\"dtype\":\"$dt\",\"seconds\":$secs,\"bytes\":$(stat -c %s "$OUT/f32.slm")}" >> "$results"
 done
+wait_idle
+"$build/bench/bench_quant" --quantizers >> "$results"
 for m in f32 q8_0 q4_0; do
   secs=$(best_seconds "$SLMCTL" verify "$OUT/$m.slm")
   sha=$(best_seconds sha256sum "$OUT/$m.slm")
@@ -69,6 +71,25 @@ for _ in $(seq "$repeats"); do
         "$SLMCTL" run "$OUT/$m.slm" -p "once upon a time there was" -n 128 --ignore-eos --threads "$threads" \
           --activations "$act" --json \
           | python3 -c "import json,sys; r=json.load(sys.stdin); r.update(kind='run', model='$m', bytes=$(stat -c %s "$OUT/$m.slm")); print(json.dumps(r))" >> "$results"
+      done
+    done
+  done
+done
+# Prefill of a 130-token prompt, one position at a time (--batch-size 1)
+# against batches (the default), in the same run.
+long_prompt=$(printf 'once upon a time there was a little girl named lily who liked to play outside in the sun with her dog %.0s' 1 2)
+for _ in $(seq "$repeats"); do
+  for m in f32 q8_0 q4_0; do
+    activations="f32"
+    [[ $m != f32 ]] && activations="f32 q8_0"
+    for act in $activations; do
+      for threads in 1 2; do
+        for batch in 1 32; do
+          wait_idle
+          "$SLMCTL" run "$OUT/$m.slm" -p "$long_prompt" -n 1 --threads "$threads" --activations "$act" \
+            --batch-size "$batch" --json \
+            | python3 -c "import json,sys; r=json.load(sys.stdin); r.update(kind='prefill', model='$m', batch=$batch); print(json.dumps(r))" >> "$results"
+        done
       done
     done
   done

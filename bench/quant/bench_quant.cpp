@@ -1,9 +1,9 @@
 // Quick numbers for quant/: quantizer throughput, dot-kernel latency per
 // kernel set, and matvec on stories15M shapes (dim 288, ffn 768, vocab 32000).
-// Not part of the CMake build; from the repository root:
-//
-//   g++ -O3 -std=c++20 -Ilib bench/quant/bench_quant.cpp lib/quant/*.cpp
-//       lib/core/error.cpp -pthread -o bench_quant && ./bench_quant
+// Built with the tests (target bench_quant).
+//   bench_quant                  all tables, for reading
+//   bench_quant --quantizers     one JSON line per weight quantizer and kernel
+//                                set: GB/s of f32 input on one core (bench/run.sh)
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -152,9 +152,31 @@ void bench_matvec() {
     }
 }
 
+// The weight quantizers alone (what `slmctl quantize` spends its conversion
+// time in), one thread, as JSON lines.
+void quantizers_json() {
+    const std::size_t n = 1 << 22;  // 16 MiB of f32 input
+    const auto x = random_floats(n, 0.05f, 1);
+    std::vector<std::uint8_t> values(n);
+    std::vector<float> scales(n / 32);
+    const double bytes = static_cast<double>(n * sizeof(float));
+    for (const KernelSet* set : supported_kernel_sets()) {
+        for (auto [name, fn] : {std::pair{"q8_0", set->quantize_q8_0}, std::pair{"q4_0", set->quantize_q4_0}}) {
+            const double ns = time_ns(1, [&] { (void)fn(x.data(), n, 32, values.data(), scales.data()); });
+            std::printf("{\"kind\":\"quantize_kernel\",\"dtype\":\"%s\",\"kernel\":\"%s\",\"bytes\":%.0f,"
+                        "\"seconds\":%.9f}\n",
+                        name, std::string(set->name).c_str(), bytes, ns / 1e9);
+        }
+    }
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]) == "--quantizers") {
+        quantizers_json();
+        return 0;
+    }
     bench_quantizers();
     bench_dots();
     bench_matvec();
