@@ -36,6 +36,7 @@ struct RunArgs {
     std::uint32_t max_tokens = 64;
     slm::runtime::SamplerOptions sampling;  // default temperature 0: greedy
     unsigned threads = 1;
+    std::uint32_t batch_size = slm::runtime::k_prefill_batch;
     bool no_verify = false;
     bool ignore_eos = false;
     bool json = false;
@@ -116,6 +117,7 @@ int run_run(const RunArgs& a) {
     options.max_tokens = a.max_tokens;
     options.sampling = a.sampling;
     options.threads = a.threads;
+    options.prefill_batch = a.batch_size;
     options.numerics = *slm::runtime::find_numerics(a.numerics);  // checked by CLI11
     const bool ggml = options.numerics == slm::runtime::Numerics::ggml;
     if (ggml && !slm::quant::ggml::host_runs_haswell_build())
@@ -215,6 +217,11 @@ void register_run(CLI::App& app, Context& ctx) {
     cmd->add_option("--repeat-last-n", args->sampling.repeat_last_n, "How many recent tokens the penalty covers")
         ->capture_default_str();
     cmd->add_option("--threads", args->threads, "Threads (0: one per hardware thread); output does not depend on it")
+        ->capture_default_str();
+    cmd->add_option("--batch-size", args->batch_size,
+                    "Prompt positions fed per batch, each weight read once per batch (1: one at a time); "
+                    "output does not depend on it")
+        ->check(CLI::Range(1u, 1u << 20))
         ->capture_default_str();
     cmd->add_flag("--ignore-eos", args->ignore_eos, "Keep generating after EOS (benchmarks)");
     cmd->add_flag("--no-verify", args->no_verify, "Skip the whole-file checksum (the structure is always checked)");
