@@ -17,6 +17,8 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(doctest-dev clang-14 libclang-rt-14-dev python3-jsonschema python3-numpy xxhash git
     docker-registry skopeo openssl)
+  # The unit tests run the AVX-512 kernels on any CPU through SIMDe.
+  packages+=(libsimde-dev)
   # The llama.cpp peers (tests/peers) come from npm and need node >= 20: keep
   # a node that is already there, otherwise take Debian's.
   command -v node >/dev/null || packages+=(nodejs npm)

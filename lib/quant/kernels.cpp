@@ -20,16 +20,20 @@ constexpr KernelSet k_scalar{"scalar", dot_f32_ref, dots_f32_ref, axpys_f32_ref,
                              quantize_q8_0_ref, quantize_q4_0_ref};
 
 #if defined(__x86_64__)
-// The AVX-512 set reuses the AVX2 attention, int8 and quantizer kernels (see
-// kernels_x86.hpp).
+// The AVX-512 sets reuse the AVX2 quantizers, and the plain one also AVX2's
+// int8 kernels (see kernels_x86.hpp).
 constexpr KernelSet k_avx2{"avx2", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2,
                            dot_q8_0_avx2, dot_q4_0_avx2,
                            quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
                            quantize_q8_0_avx2, quantize_q4_0_avx2};
-constexpr KernelSet k_avx512{"avx512", dot_f32_avx512, dots_f32_avx2, axpys_f32_avx2,
+constexpr KernelSet k_avx512{"avx512", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512,
                              dot_q8_0_avx512, dot_q4_0_avx512,
                              quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
-                           quantize_q8_0_avx2, quantize_q4_0_avx2};
+                             quantize_q8_0_avx2, quantize_q4_0_avx2};
+constexpr KernelSet k_avx512vnni{"avx512vnni", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512,
+                                 dot_q8_0_avx512, dot_q4_0_avx512,
+                                 quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx512vnni, rows_q4_0_q8_0_avx512vnni,
+                                 quantize_q8_0_avx2, quantize_q4_0_avx2};
 
 bool cpu_has_avx2() {
     __builtin_cpu_init();
@@ -38,6 +42,7 @@ bool cpu_has_avx2() {
 
 // GCC's and clang's checks include the OS (XCR0) enabling the ZMM state.
 bool cpu_has_avx512() { return cpu_has_avx2() && __builtin_cpu_supports("avx512f"); }
+bool cpu_has_avx512vnni() { return cpu_has_avx512() && __builtin_cpu_supports("avx512vnni"); }
 #endif
 
 #if defined(__wasm_simd128__)
@@ -52,6 +57,7 @@ constexpr KernelSet k_simd128{"simd128", dot_f32_simd128, dots_f32_simd128, axpy
 std::vector<const KernelSet*> supported_best_first() {
     std::vector<const KernelSet*> sets;
 #if defined(__x86_64__)
+    if (cpu_has_avx512vnni()) sets.push_back(&k_avx512vnni);
     if (cpu_has_avx512()) sets.push_back(&k_avx512);
     if (cpu_has_avx2()) sets.push_back(&k_avx2);
 #endif

@@ -16,14 +16,16 @@
 // summation order of the outer sum.
 //
 // Each kernel has a scalar reference (`*_ref`, portable) and, on x86-64,
-// AVX2+FMA and AVX-512F versions compiled with per-function target
-// attributes, so the binary runs on any x86-64 and picks the best set at run
-// time; WebAssembly builds add SIMD128 versions (kernels_simd128.cpp). The same set is used for every row, so results do not depend
-// on which thread computes a row.
+// AVX2+FMA, AVX-512F and (int8 activations) AVX-512 VNNI versions compiled
+// with per-function target attributes, so the binary runs on any x86-64 and
+// picks the best set at run time; WebAssembly builds add SIMD128 versions
+// (kernels_simd128.cpp). The same set is used for every row, so results do
+// not depend on which thread computes a row.
 //
 // Selection: the best set the CPU supports, unless the environment variable
-// SLM_KERNEL names another one ("scalar", "avx2", "avx512", "simd128"; an unknown or
-// unsupported name falls back to the best). select_kernels() overrides both.
+// SLM_KERNEL names another one ("scalar", "avx2", "avx512", "avx512vnni",
+// "simd128"; an unknown or unsupported name falls back to the best).
+// select_kernels() overrides both.
 #pragma once
 
 #include <cstddef>
@@ -69,7 +71,7 @@ using QuantizeRowFn = bool (*)(const float* x, std::size_t n, std::size_t block_
                                float* scales);
 
 struct KernelSet {
-    std::string_view name;  // "scalar", "avx2", "avx512", "simd128" (WebAssembly)
+    std::string_view name;  // "scalar", "avx2", "avx512", "avx512vnni", "simd128" (WebAssembly)
     DotF32Fn dot_f32;
     DotsF32Fn dots_f32;
     AxpysF32Fn axpys_f32;
@@ -131,10 +133,10 @@ std::vector<const KernelSet*> supported_kernel_sets();
 // The supported set called `name` ("auto" = the best); nullptr if none.
 const KernelSet* find_kernel_set(std::string_view name);
 
-// Makes `name` ("scalar", "avx2", "avx512" or "auto") the active set for the
-// whole process; "quant.kernel_unavailable" (usage) when this build or CPU
-// lacks it. Meant for start-up, tests and benchmarks: concurrent dot calls
-// keep working but may use either set while it changes.
+// Makes `name` ("scalar", "avx2", "avx512", "avx512vnni" or "auto") the
+// active set for the whole process; "quant.kernel_unavailable" (usage) when
+// this build or CPU lacks it. Meant for start-up, tests and benchmarks:
+// concurrent dot calls keep working but may use either set while it changes.
 Status select_kernels(std::string_view name);
 inline void force_scalar_kernels() { (void)select_kernels("scalar"); }
 

@@ -16,10 +16,15 @@
 #include "quant/kernels.hpp"
 
 #include "quant/avx2_common.hpp"
+#include "quant/int8_rows_common.hpp"
 
 namespace slm::quant {
 
 namespace {
+
+using int8_rows::fast_block;
+using int8_rows::k_rows;
+using int8_rows::prefetch_group;
 
 SLM_TARGET_AVX2 inline float hmax(__m256 v) {
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -67,33 +72,6 @@ SLM_TARGET_AVX2 inline __m256i act_for_nibbles(const std::int8_t* a, std::size_t
     const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + j));
     const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + half + j));
     return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
-}
-
-bool fast_block(std::size_t block_size) {
-    return block_size != 0 && block_size % 32 == 0 && block_size <= k_max_act_block;
-}
-
-// Rows per step of the row kernels (4 measured fastest of 1, 2, 4).
-constexpr std::size_t k_rows = 4;
-
-// Decoding streams weights from DRAM (the model exceeds the cache) and
-// hardware prefetchers stop at 4 KiB pages, so each row group asks for the
-// rows about 3 KiB further on, within the range (measured +6-12% on a
-// DRAM-bound 32000 x 288 product, no loss when cached).
-constexpr std::size_t k_prefetch_bytes = 3072;
-
-inline void prefetch(const void* p, std::size_t bytes) {
-    const char* c = static_cast<const char*>(p);
-    for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off);
-}
-
-// Rows [r, r + k_rows) of a range of `rows`: prefetch rows `ahead` further.
-inline void prefetch_group(const void* values, std::size_t row_bytes, const float* scales, std::size_t nb,
-                           std::size_t r, std::size_t rows) {
-    const std::size_t ahead = k_prefetch_bytes / row_bytes + 1;
-    if (r + ahead + k_rows > rows) return;
-    prefetch(static_cast<const char*>(values) + (r + ahead) * row_bytes, k_rows * row_bytes);
-    prefetch(scales + (r + ahead) * nb, k_rows * nb * sizeof(float));
 }
 
 // R consecutive rows at once: the activation loads are shared and the R

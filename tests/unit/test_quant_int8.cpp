@@ -20,18 +20,16 @@
 #include "quant/q4_0.hpp"
 #include "quant/q8_0.hpp"
 #include "quant/thread_pool.hpp"
+#include "support/quant_rows.hpp"
 
 using namespace slm::quant;
 
-namespace {
+using slm::test::int_rows;
+using slm::test::IntRows;
+using slm::test::normal;
+using slm::test::q4_value;
 
-std::vector<float> normal(std::size_t n, float sigma, std::uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, sigma);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(rng);
-    return v;
-}
+namespace {
 
 struct Act {
     std::vector<std::int8_t> q;
@@ -108,41 +106,6 @@ TEST_CASE("quant.int8: halves round to even, special blocks") {
         CHECK(a.q == ref.q);
     }
 }
-
-namespace {
-
-// Random int8 weights (-128 included), nibbles and activations in [-127, 127].
-struct IntRows {
-    std::vector<std::int8_t> q8;
-    std::vector<std::uint8_t> q4;
-    std::vector<std::int8_t> a;
-    std::vector<float> w_scales, a_scales;
-};
-
-IntRows int_rows(std::size_t rows, std::size_t n, std::size_t bs, std::uint32_t seed, bool unit_scales) {
-    std::mt19937 rng(seed);
-    IntRows r;
-    r.q8.resize(rows * n);
-    r.q4.resize(rows * n / 2);
-    r.a.resize(n);
-    for (auto& v : r.q8) v = static_cast<std::int8_t>(static_cast<int>(rng() % 256) - 128);
-    for (auto& v : r.q4) v = static_cast<std::uint8_t>(rng() % 256);
-    for (auto& v : r.a) v = static_cast<std::int8_t>(static_cast<int>(rng() % 255) - 127);
-    std::uniform_real_distribution<float> scale(1e-4f, 2e-2f);
-    r.w_scales.resize(rows * (n / bs));
-    r.a_scales.resize(n / bs);
-    for (auto& s : r.w_scales) s = unit_scales ? 1.0f : round_to_fp16(scale(rng));
-    for (auto& s : r.a_scales) s = unit_scales ? 1.0f : round_to_fp16(scale(rng) * 10.0f);
-    return r;
-}
-
-int q4_value(const std::uint8_t* row, std::size_t bs, std::size_t i) {
-    const std::size_t half = bs / 2;
-    const std::uint8_t byte = row[(i / bs) * half + (i % bs) % half];
-    return ((i % bs) < half ? (byte & 0x0F) : (byte >> 4)) - 8;
-}
-
-}  // namespace
 
 TEST_CASE("quant.int8: integer sums are exact in every set") {
     // Unit scales make every partial sum an integer below 2^24, exact in f32

@@ -11,72 +11,16 @@
 #include "quant/kernels.hpp"
 #include "quant/q4_0.hpp"
 #include "quant/q8_0.hpp"
+#include "support/quant_rows.hpp"
 
 using namespace slm::quant;
 
-namespace {
-
-struct Row {
-    std::vector<float> x;     // activations
-    std::vector<float> w;     // f32 weights
-    std::vector<std::int8_t> q8;
-    std::vector<std::uint8_t> q4;
-    std::vector<float> s8, s4;
-    std::vector<float> w8, w4;  // dequantized
-};
-
-// Builds a row of n weights and activations with `offset` padding in front of
-// every array, so kernels also see unaligned pointers.
-Row make_row(std::size_t n, std::size_t bs, std::uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, 1.0f);
-    Row r;
-    r.x.resize(n);
-    r.w.resize(n);
-    for (float& v : r.x) v = dist(rng);
-    for (float& v : r.w) v = dist(rng) * 0.05f;
-    r.q8.resize(n);
-    r.s8.resize(n / bs);
-    REQUIRE(quantize_row_q8_0_ref(r.w.data(), n, bs, r.q8.data(), r.s8.data()).ok());
-    r.w8.resize(n);
-    dequantize_row_q8_0(r.q8.data(), r.s8.data(), bs, r.w8.data(), n);
-    if (bs % 2 == 0) {
-        r.q4.resize(n / 2);
-        r.s4.resize(n / bs);
-        REQUIRE(quantize_row_q4_0_ref(r.w.data(), n, bs, r.q4.data(), r.s4.data()).ok());
-        r.w4.resize(n);
-        dequantize_row_q4_0(r.q4.data(), r.s4.data(), bs, r.w4.data(), n);
-    }
-    return r;
-}
-
-// Exact-ish dot and the magnitude that scales its rounding error.
-struct Exact {
-    double dot = 0.0;
-    double magnitude = 0.0;
-};
-Exact exact_dot(const std::vector<float>& w, const std::vector<float>& x) {
-    Exact e;
-    for (std::size_t i = 0; i < w.size(); ++i) {
-        e.dot += static_cast<double>(w[i]) * static_cast<double>(x[i]);
-        e.magnitude += std::fabs(static_cast<double>(w[i]) * static_cast<double>(x[i]));
-    }
-    return e;
-}
-
-void check_close(float got, const Exact& e) {
-    CHECK(std::fabs(static_cast<double>(got) - e.dot) <= 1e-5 * e.magnitude + 1e-30);
-}
-
-// Copies v into a buffer at a 1-element offset to misalign it.
-template <class T>
-std::vector<T> shifted(const std::vector<T>& v) {
-    std::vector<T> out(v.size() + 1);
-    std::copy(v.begin(), v.end(), out.begin() + 1);
-    return out;
-}
-
-}  // namespace
+using slm::test::check_close;
+using slm::test::exact_dot;
+using slm::test::Exact;
+using slm::test::make_row;
+using slm::test::Row;
+using slm::test::shifted;
 
 TEST_CASE("quant.kernels: every supported set matches the exact dot") {
     const auto sets = supported_kernel_sets();
@@ -180,3 +124,17 @@ TEST_CASE("quant.kernels: selection by name") {
     CHECK(kernel_name() == "scalar");
     REQUIRE(select_kernels(before).ok());
 }
+
+#if defined(__x86_64__)
+TEST_CASE("quant.kernels: the x86 sets follow the CPU's features, best first") {
+    __builtin_cpu_init();
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
+    const bool avx512vnni = avx512 && __builtin_cpu_supports("avx512vnni");
+    CHECK((find_kernel_set("avx2") != nullptr) == avx2);
+    CHECK((find_kernel_set("avx512") != nullptr) == avx512);
+    CHECK((find_kernel_set("avx512vnni") != nullptr) == avx512vnni);
+    const std::string best = avx512vnni ? "avx512vnni" : avx512 ? "avx512" : avx2 ? "avx2" : "scalar";
+    CHECK(std::string(find_kernel_set("auto")->name) == best);
+}
+#endif

@@ -1,0 +1,124 @@
+// Test rows for the dot kernels (test_quant_kernels.cpp, test_quant_int8.cpp,
+// test_quant_avx512_emulated.cpp): weights and activations, their exact dot
+// and the error bounds the kernels are held to.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "quant/f16.hpp"
+#include "quant/q4_0.hpp"
+#include "quant/q8_0.hpp"
+
+namespace slm::test {
+
+// n samples of N(0, sigma^2).
+inline std::vector<float> normal(std::size_t n, float sigma, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, sigma);
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng);
+    return v;
+}
+
+// A row with f32 activations: f32 weights, their q8_0 and q4_0 (even block
+// sizes only) quantizations by the reference quantizers, and those dequantized.
+struct Row {
+    std::vector<float> x;  // activations
+    std::vector<float> w;  // f32 weights
+    std::vector<std::int8_t> q8;
+    std::vector<std::uint8_t> q4;
+    std::vector<float> s8, s4;
+    std::vector<float> w8, w4;  // dequantized
+};
+
+inline Row make_row(std::size_t n, std::size_t bs, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    Row r;
+    r.x.resize(n);
+    r.w.resize(n);
+    for (float& v : r.x) v = dist(rng);
+    for (float& v : r.w) v = dist(rng) * 0.05f;
+    r.q8.resize(n);
+    r.s8.resize(n / bs);
+    REQUIRE(quant::quantize_row_q8_0_ref(r.w.data(), n, bs, r.q8.data(), r.s8.data()).ok());
+    r.w8.resize(n);
+    quant::dequantize_row_q8_0(r.q8.data(), r.s8.data(), bs, r.w8.data(), n);
+    if (bs % 2 == 0) {
+        r.q4.resize(n / 2);
+        r.s4.resize(n / bs);
+        REQUIRE(quant::quantize_row_q4_0_ref(r.w.data(), n, bs, r.q4.data(), r.s4.data()).ok());
+        r.w4.resize(n);
+        quant::dequantize_row_q4_0(r.q4.data(), r.s4.data(), bs, r.w4.data(), n);
+    }
+    return r;
+}
+
+// Exact-ish dot and the magnitude that scales its rounding error.
+struct Exact {
+    double dot = 0.0;
+    double magnitude = 0.0;
+};
+
+inline Exact exact_dot(const std::vector<float>& w, const std::vector<float>& x) {
+    Exact e;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        e.dot += static_cast<double>(w[i]) * static_cast<double>(x[i]);
+        e.magnitude += std::fabs(static_cast<double>(w[i]) * static_cast<double>(x[i]));
+    }
+    return e;
+}
+
+// The f32-activation contract (kernels.hpp): within 1e-5 of the exact dot.
+inline void check_close(float got, const Exact& e) {
+    CHECK(std::fabs(static_cast<double>(got) - e.dot) <= 1e-5 * e.magnitude + 1e-30);
+}
+
+// Copies v into a buffer at a 1-element offset to misalign it.
+template <class T>
+std::vector<T> shifted(const std::vector<T>& v) {
+    std::vector<T> out(v.size() + 1);
+    std::copy(v.begin(), v.end(), out.begin() + 1);
+    return out;
+}
+
+// Rows for the int8-activation kernels: random int8 weights (-128 included),
+// nibbles and activations in [-127, 127], fp16-valued scales (or all 1).
+struct IntRows {
+    std::vector<std::int8_t> q8;
+    std::vector<std::uint8_t> q4;
+    std::vector<std::int8_t> a;
+    std::vector<float> w_scales, a_scales;
+};
+
+inline IntRows int_rows(std::size_t rows, std::size_t n, std::size_t bs, std::uint32_t seed, bool unit_scales) {
+    std::mt19937 rng(seed);
+    IntRows r;
+    r.q8.resize(rows * n);
+    r.q4.resize(rows * n / 2);
+    r.a.resize(n);
+    for (auto& v : r.q8) v = static_cast<std::int8_t>(static_cast<int>(rng() % 256) - 128);
+    for (auto& v : r.q4) v = static_cast<std::uint8_t>(rng() % 256);
+    for (auto& v : r.a) v = static_cast<std::int8_t>(static_cast<int>(rng() % 255) - 127);
+    std::uniform_real_distribution<float> scale(1e-4f, 2e-2f);
+    r.w_scales.resize(rows * (n / bs));
+    r.a_scales.resize(n / bs);
+    for (auto& s : r.w_scales) s = unit_scales ? 1.0f : quant::round_to_fp16(scale(rng));
+    for (auto& s : r.a_scales) s = unit_scales ? 1.0f : quant::round_to_fp16(scale(rng) * 10.0f);
+    return r;
+}
+
+// Element i (value - 8) of a q4_0 row with block size bs.
+inline int q4_value(const std::uint8_t* row, std::size_t bs, std::size_t i) {
+    const std::size_t half = bs / 2;
+    const std::uint8_t byte = row[(i / bs) * half + (i % bs) % half];
+    return ((i % bs) < half ? (byte & 0x0F) : (byte >> 4)) - 8;
+}
+
+}  // namespace slm::test
