@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 repeats="${1:-3}"
 build="${BUILD_DIR:-build/release}"
 scripts/install-deps.sh
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLM_TESTS=ON >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLM_TESTS=OFF >/dev/null
 cmake --build "$build" --target slmctl make_fixtures bench_quant >/dev/null
 SLMCTL="$PWD/$build/apps/slmctl/slmctl"
 OUT="$PWD/build/bench"

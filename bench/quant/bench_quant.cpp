@@ -1,6 +1,6 @@
 // Quick numbers for quant/: quantizer throughput, dot-kernel latency per
 // kernel set, and matvec on stories15M shapes (dim 288, ffn 768, vocab 32000).
-// Built with the tests (target bench_quant).
+// Built on request: cmake --build BUILD --target bench_quant.
 //   bench_quant                  all tables, for reading
 //   bench_quant --quantizers     one JSON line per weight quantizer and kernel
 //                                set: GB/s of f32 input on one core (bench/run.sh)
