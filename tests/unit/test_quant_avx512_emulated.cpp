@@ -42,6 +42,7 @@ inline float dot_q4_0_avx2(const std::uint8_t* packed, const float* scales, std:
 
 namespace emu = slm::quant::avx512_emulated;
 using namespace slm::quant;
+using slm::test::check_attention_helpers;
 using slm::test::check_close;
 using slm::test::exact_dot;
 using slm::test::Exact;
@@ -103,30 +104,11 @@ TEST_CASE("quant.avx512 (emulated): attention helpers on every tail") {
             const auto q = normal(n, 1.0f, static_cast<std::uint32_t>(rng()));
             const auto v = normal(stride * (count - 1) + n, 1.0f, static_cast<std::uint32_t>(rng()));
             const auto a = normal(count, 0.3f, static_cast<std::uint32_t>(rng()));
-            std::vector<float> dots(count), y = normal(n, 1.0f, 3), y_ref = y;
-            emu::dots_f32_avx512(q.data(), v.data(), stride, n, count, dots.data());
-            emu::axpys_f32_avx512(a.data(), v.data(), stride, n, count, y.data());
-            axpys_f32_ref(a.data(), v.data(), stride, n, count, y_ref.data());
-            for (std::size_t t = 0; t < count; ++t) {
-                double exact = 0.0, mag = 0.0;
-                for (std::size_t i = 0; i < n; ++i) {
-                    const double p = static_cast<double>(q[i]) * static_cast<double>(v[t * stride + i]);
-                    exact += p;
-                    mag += std::fabs(p);
-                }
-                CHECK(std::fabs(static_cast<double>(dots[t]) - exact) <= 1e-5 * mag);
-            }
-            for (std::size_t i = 0; i < n; ++i) {
-                double mag = std::fabs(static_cast<double>(y_ref[i]));
-                for (std::size_t t = 0; t < count; ++t) {
-                    mag += std::fabs(static_cast<double>(a[t]) * static_cast<double>(v[t * stride + i]));
-                }
-                CHECK(std::fabs(static_cast<double>(y[i]) - static_cast<double>(y_ref[i])) <= 1e-5 * mag);
-            }
+            check_attention_helpers(emu::dots_f32_avx512, emu::axpys_f32_avx512, q, v, a, stride, n, count);
 
             // Integers: exact in any order.
             const auto qi = small_ints(n, 16, rng), vi = small_ints(v.size(), 16, rng), ai = small_ints(count, 4, rng);
-            std::vector<float> yi = small_ints(n, 16, rng), yi_ref = yi;
+            std::vector<float> yi = small_ints(n, 16, rng), yi_ref = yi, dots(count);
             emu::dots_f32_avx512(qi.data(), vi.data(), stride, n, count, dots.data());
             emu::axpys_f32_avx512(ai.data(), vi.data(), stride, n, count, yi.data());
             axpys_f32_ref(ai.data(), vi.data(), stride, n, count, yi_ref.data());

@@ -26,6 +26,7 @@ using namespace slm::quant;
 
 using slm::test::int_rows;
 using slm::test::IntRows;
+using slm::test::check_attention_helpers;
 using slm::test::normal;
 using slm::test::q4_value;
 
@@ -284,26 +285,7 @@ TEST_CASE("quant.kernels: attention helpers of every set match the reference") {
                 const auto q = normal(n, 1.0f, static_cast<std::uint32_t>(rng()));
                 const auto v = normal(stride * count, 1.0f, static_cast<std::uint32_t>(rng()));
                 const auto a = normal(count, 0.3f, static_cast<std::uint32_t>(rng()));
-                std::vector<float> dots(count), y = normal(n, 1.0f, 3), y_ref = y;
-                set->dots_f32(q.data(), v.data(), stride, n, count, dots.data());
-                set->axpys_f32(a.data(), v.data(), stride, n, count, y.data());
-                axpys_f32_ref(a.data(), v.data(), stride, n, count, y_ref.data());
-                for (std::size_t t = 0; t < count; ++t) {
-                    double exact = 0.0, mag = 0.0;
-                    for (std::size_t i = 0; i < n; ++i) {
-                        const double p = static_cast<double>(q[i]) * static_cast<double>(v[t * stride + i]);
-                        exact += p;
-                        mag += std::fabs(p);
-                    }
-                    CHECK(std::fabs(static_cast<double>(dots[t]) - exact) <= 1e-5 * mag);
-                }
-                for (std::size_t i = 0; i < n; ++i) {
-                    double mag = std::fabs(static_cast<double>(y_ref[i]));
-                    for (std::size_t t = 0; t < count; ++t) {
-                        mag += std::fabs(static_cast<double>(a[t]) * static_cast<double>(v[t * stride + i]));
-                    }
-                    CHECK(std::fabs(static_cast<double>(y[i]) - static_cast<double>(y_ref[i])) <= 1e-5 * mag);
-                }
+                check_attention_helpers(set->dots_f32, set->axpys_f32, q, v, a, stride, n, count);
             }
         }
     }

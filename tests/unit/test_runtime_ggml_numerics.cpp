@@ -16,49 +16,28 @@
 #include "runtime/generate.hpp"
 #include "runtime/model.hpp"
 #include "runtime/session.hpp"
+#include "support/runtime_models.hpp"
 #include "support/tiny_model.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 using namespace slm;
+using slm::test::fixture_config;
+using slm::test::Loaded;
 
 namespace {
 
-struct Loaded {
-    std::vector<std::uint8_t> bytes;
-    std::optional<format::SlmView> view;
-    std::optional<runtime::Model> model;
-};
-
-// Like the fixtures: dim 32, 2 layers, 4 heads of 8, ffn 64, context 128.
+// Like the fixtures (dim 32, 2 layers, 4 heads of 8, ffn 64, context 128),
+// with matrices stored as `dtype`.
 std::unique_ptr<Loaded> load(format::DType dtype, std::uint32_t kv_heads = 4, std::uint32_t block_size = 0) {
     test::TinySpec spec;
-    spec.config.vocab_size = test::k_byte_vocab;
-    spec.config.n_layers = 2;
-    spec.config.n_heads = 4;
-    spec.config.n_kv_heads = kv_heads;
-    spec.config.head_dim = 8;
-    spec.config.ffn_dim = 64;
-    spec.config.context_length = 128;
-    spec.config.tied_output = false;
+    spec.config = fixture_config(kv_heads);
     spec.matrix_dtype = dtype;
     spec.block_size = block_size;
-    auto l = std::make_unique<Loaded>();
-    l->bytes = test::make_tiny_slm(spec);
-    auto view = format::parse_slm(l->bytes, "test.slm");
-    REQUIRE_MESSAGE(view.ok(), view.error().message);
-    l->view.emplace(std::move(*view));
-    auto model = runtime::Model::create(*l->view);
-    REQUIRE_MESSAGE(model.ok(), model.error().message);
-    l->model.emplace(std::move(*model));
-    return l;
+    return test::load(test::make_tiny_slm(spec));
 }
 
 // BOS + "the tiny model runs": 20 positions, the first 8 fed as a prompt batch.
-std::vector<std::uint32_t> tokens() {
-    std::vector<std::uint32_t> ids = {test::k_byte_bos};
-    for (unsigned char ch : std::string("the tiny model runs")) ids.push_back(ch);
-    return ids;
-}
+std::vector<std::uint32_t> tokens() { return test::sample_tokens(); }
 
 std::vector<float> sequence_logits(const runtime::Model& m, runtime::Numerics numerics, unsigned threads = 1,
                                    quant::ActivationMode activations = quant::ActivationMode::f32) {
@@ -131,8 +110,7 @@ TEST_CASE("runtime.ggml: same bits for every thread count and kernel set, close 
 
 TEST_CASE("runtime.ggml: generate() feeds the prompt as llama.cpp's batch") {
     auto l = load(format::DType::f32);
-    auto tok = tokenizer::Tokenizer::create(l->view->tokenizer());
-    REQUIRE(tok.ok());
+    const auto& tok = l->tok;
     runtime::GenerateOptions o;
     o.max_tokens = 12;
     o.numerics = runtime::Numerics::ggml;

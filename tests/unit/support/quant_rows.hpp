@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "quant/f16.hpp"
+#include "quant/kernels.hpp"
 #include "quant/q4_0.hpp"
 #include "quant/q8_0.hpp"
 
@@ -119,6 +120,35 @@ inline int q4_value(const std::uint8_t* row, std::size_t bs, std::size_t i) {
     const std::size_t half = bs / 2;
     const std::uint8_t byte = row[(i / bs) * half + (i % bs) % half];
     return ((i % bs) < half ? (byte & 0x0F) : (byte >> 4)) - 8;
+}
+
+// One set's attention helpers on q (n,), count vectors of v (n each, `stride`
+// apart) and weights a: dots_f32 against exact sums, axpys_f32 against the
+// scalar reference, both within 1e-5 of the magnitudes involved.
+inline void check_attention_helpers(quant::DotsF32Fn dots_f32, quant::AxpysF32Fn axpys_f32,
+                                    const std::vector<float>& q, const std::vector<float>& v,
+                                    const std::vector<float>& a, std::size_t stride, std::size_t n,
+                                    std::size_t count) {
+    std::vector<float> dots(count), y = normal(n, 1.0f, 3), y_ref = y;
+    dots_f32(q.data(), v.data(), stride, n, count, dots.data());
+    axpys_f32(a.data(), v.data(), stride, n, count, y.data());
+    quant::axpys_f32_ref(a.data(), v.data(), stride, n, count, y_ref.data());
+    for (std::size_t t = 0; t < count; ++t) {
+        double exact = 0.0, mag = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double p = static_cast<double>(q[i]) * static_cast<double>(v[t * stride + i]);
+            exact += p;
+            mag += std::fabs(p);
+        }
+        CHECK(std::fabs(static_cast<double>(dots[t]) - exact) <= 1e-5 * mag);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        double mag = std::fabs(static_cast<double>(y_ref[i]));
+        for (std::size_t t = 0; t < count; ++t) {
+            mag += std::fabs(static_cast<double>(a[t]) * static_cast<double>(v[t * stride + i]));
+        }
+        CHECK(std::fabs(static_cast<double>(y[i]) - static_cast<double>(y_ref[i])) <= 1e-5 * mag);
+    }
 }
 
 }  // namespace slm::test
