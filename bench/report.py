@@ -66,6 +66,7 @@ if prefill:
     print(f"A prompt of {len(prefill[0]['prompt_tokens'])} "
           "tokens, fed one position at a time (`--batch-size 1`) and in batches of 32 positions "
           "(the default: each weight tile is read once per batch); both give the same logits bit for bit.\n")
+    print("Batching pays where weights stream from memory: the f32 model's layers (22.8 MiB) do not stay in this machine's cache between positions. The quantized models' layers (6.4 MiB q8_0, 3.6 MiB q4_0) fit in its 32 MiB L3, and one-at-a-time prefill skips the logits product for all but the last position, so it already reads them from cache and batching gains little or nothing there.\n")
     print("| dtype | activations | threads | one at a time tok/s | batches of 32 tok/s | gain |")
     print("|---|---|---|---|---|---|")
     for m in ("f32", "q8_0", "q4_0"):

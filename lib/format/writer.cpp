@@ -69,8 +69,19 @@ Result<std::vector<std::uint8_t>> write_slm(const SlmInput& in) {
         SLM_TRY(check_tensor(*it->second, s));
     }
 
-    std::vector<std::uint8_t> buf(k_header_size, 0);
     const std::vector<std::uint8_t> tok = serialize_tokenizer_section(in.tokenizer);
+    // The image's final size, so that appending never reallocates (and
+    // re-copies) tens of megabytes of tensor data.
+    auto aligned = [](std::size_t n, std::size_t a) { return (n + a - 1) / a * a; };
+    std::size_t size = aligned(aligned(k_header_size + tok.size(), 8) + specs.size() * k_entry_size, k_alignment);
+    for (const auto& s : specs) {
+        const TensorInput& t = *by_name.at(s.name);
+        size = aligned(size, k_alignment) + t.data.size();
+        if (dtype_is_quantized(t.dtype)) size = aligned(size, k_alignment) + t.scales.size();
+    }
+    std::vector<std::uint8_t> buf;
+    buf.reserve(size);
+    buf.resize(k_header_size, 0);
     const std::uint64_t tokenizer_offset = buf.size();
     buf.insert(buf.end(), tok.begin(), tok.end());
     pad_to(buf, 8);
