@@ -43,6 +43,7 @@ inline float dot_q4_0_avx2(const std::uint8_t* packed, const float* scales, std:
 namespace emu = slm::quant::avx512_emulated;
 using namespace slm::quant;
 using slm::test::check_attention_helpers;
+using slm::test::check_exact_int_rows;
 using slm::test::check_close;
 using slm::test::exact_dot;
 using slm::test::Exact;
@@ -244,15 +245,7 @@ TEST_CASE("quant.avx512 (emulated): VNNI int8 kernels give exact integer sums") 
                 std::vector<float> out8(rows), out4(rows);
                 rows_q8(r, bs, n, rows, out8.data());
                 rows_q4(r, bs, n, rows, out4.data());
-                for (std::size_t row = 0; row < rows; ++row) {
-                    std::int64_t e8 = 0, e4 = 0;
-                    for (std::size_t i = 0; i < n; ++i) {
-                        e8 += std::int64_t{r.q8[row * n + i]} * r.a[i];
-                        e4 += std::int64_t{q4_value(r.q4.data() + row * n / 2, bs, i)} * r.a[i];
-                    }
-                    CHECK(out8[row] == static_cast<float>(e8));
-                    CHECK(out4[row] == static_cast<float>(e4));
-                }
+                check_exact_int_rows(r, n, bs, rows, out8, out4);
             }
         }
     }

@@ -27,6 +27,7 @@ using namespace slm::quant;
 using slm::test::int_rows;
 using slm::test::IntRows;
 using slm::test::check_attention_helpers;
+using slm::test::check_exact_int_rows;
 using slm::test::normal;
 using slm::test::q4_value;
 
@@ -124,15 +125,7 @@ TEST_CASE("quant.int8: integer sums are exact in every set") {
                                     out8.data());
                 set->rows_q4_0_q8_0(r.q4.data(), r.w_scales.data(), r.a.data(), r.a_scales.data(), bs, n, rows,
                                     out4.data());
-                for (std::size_t row = 0; row < rows; ++row) {
-                    std::int64_t e8 = 0, e4 = 0;
-                    for (std::size_t i = 0; i < n; ++i) {
-                        e8 += std::int64_t{r.q8[row * n + i]} * r.a[i];
-                        e4 += std::int64_t{q4_value(r.q4.data() + row * n / 2, bs, i)} * r.a[i];
-                    }
-                    CHECK(out8[row] == static_cast<float>(e8));
-                    CHECK(out4[row] == static_cast<float>(e4));
-                }
+                check_exact_int_rows(r, n, bs, rows, out8, out4);
             }
         }
     }

@@ -23,6 +23,7 @@
 using namespace slm;
 using slm::test::fixture_config;
 using slm::test::Loaded;
+using slm::test::nmse;
 
 namespace {
 
@@ -57,16 +58,6 @@ std::vector<float> sequence_logits(const runtime::Model& m, runtime::Numerics nu
     return out;
 }
 
-double nmse(const std::vector<float>& a, const std::vector<float>& ref) {
-    REQUIRE(a.size() == ref.size());
-    double num = 0.0, den = 0.0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const double d = static_cast<double>(a[i]) - static_cast<double>(ref[i]);
-        num += d * d;
-        den += static_cast<double>(ref[i]) * static_cast<double>(ref[i]);
-    }
-    return num / den;
-}
 
 struct KernelGuard {
     std::string saved{quant::kernel_name()};

@@ -122,6 +122,21 @@ inline int q4_value(const std::uint8_t* row, std::size_t bs, std::size_t i) {
     return ((i % bs) < half ? (byte & 0x0F) : (byte >> 4)) - 8;
 }
 
+// With unit scales, row kernels' outputs are exact integer sums: checks
+// out8/out4 (q8_0 and q4_0 rows of r against its activations) against them.
+inline void check_exact_int_rows(const IntRows& r, std::size_t n, std::size_t bs, std::size_t rows,
+                                 const std::vector<float>& out8, const std::vector<float>& out4) {
+    for (std::size_t row = 0; row < rows; ++row) {
+        std::int64_t e8 = 0, e4 = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            e8 += std::int64_t{r.q8[row * n + i]} * r.a[i];
+            e4 += std::int64_t{q4_value(r.q4.data() + row * n / 2, bs, i)} * r.a[i];
+        }
+        CHECK(out8[row] == static_cast<float>(e8));
+        CHECK(out4[row] == static_cast<float>(e4));
+    }
+}
+
 // One set's attention helpers on q (n,), count vectors of v (n each, `stride`
 // apart) and weights a: dots_f32 against exact sums, axpys_f32 against the
 // scalar reference, both within 1e-5 of the magnitudes involved.
