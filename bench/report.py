@@ -55,6 +55,17 @@ print("\nRatios (same run):\n")
 for (m, act, t), v in base.items():
     if t == 1 and (m, act, 2) in base:
         print(f"- {m}, {act} activations: 2 threads / 1 thread = {base[(m, act, 2)] / v:.2f}x")
+bandwidth = [r for r in rows if r["kind"] == "bandwidth"]
+if bandwidth:
+    one = max(r["gb_s_1"] for r in bandwidth)
+    two = max(r["gb_s_2"] for r in bandwidth)
+    print(f"- memory read bandwidth (`bench_quant --bandwidth`, 256 MiB, best of the run): 1 thread {one:.1f} GB/s, "
+          f"2 threads {two:.1f} GB/s = {two / one:.2f}x; decoding reads every weight once per token, at "
+          "(file size x tok/s):")
+    for (m, act, t), v in base.items():
+        size = next(r["bytes"] for r in runs if r["model"] == m)
+        print(f"  - {m}, {act} activations, {t} thread{'s' if t > 1 else ''}: weights read at "
+              f"{size * v / 1e9:.1f} GB/s")
 for m in ("q8_0", "q4_0"):
     for act in ("f32", "q8_0"):
         if (m, act, 1) in base and ("f32", "f32", 1) in base:

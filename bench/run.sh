@@ -60,8 +60,11 @@ for m in f32 q8_0 q4_0; do
   echo "{\"kind\":\"verify\",\"model\":\"$m\",\"seconds\":$secs,\"sha256sum_seconds\":$sha,\"bytes\":$(stat -c %s "$OUT/$m.slm")}" >> "$results"
 done
 # Repetitions outermost, so that a disturbance hits one sample of many
-# configurations rather than every sample of one.
+# configurations rather than every sample of one. Each repetition also
+# measures the machine's memory read bandwidth with 1 and 2 threads.
 for _ in $(seq "$repeats"); do
+  wait_idle
+  "$build/bench/bench_quant" --bandwidth >> "$results"
   for m in f32 q8_0 q4_0; do
     activations="f32"
     [[ $m != f32 ]] && activations="f32 q8_0"

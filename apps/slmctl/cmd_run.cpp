@@ -172,6 +172,7 @@ int run_run(const RunArgs& a) {
         out["decode_tok_s"] = t.decode_tok_s;
         out["peak_rss_bytes"] = peak_rss_bytes();
         out["threads"] = result->threads;
+        out["batch_size"] = a.batch_size;
         out["kernel"] = std::string(slm::quant::kernel_name());
         out["activations"] = activations;
         out["numerics"] = a.numerics;

@@ -4,6 +4,9 @@
 //   bench_quant                  all tables, for reading
 //   bench_quant --quantizers     one JSON line per weight quantizer and kernel
 //                                set: GB/s of f32 input on one core (bench/run.sh)
+//   bench_quant --bandwidth      JSON line: memory read bandwidth of 1 and 2
+//                                threads over 256 MiB, to set beside decoding's
+//                                2-thread gain (bench/run.sh)
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -170,9 +173,50 @@ void quantizers_json() {
     }
 }
 
+// Sums 256 MiB (far beyond any cache) with `threads` threads, each its own
+// contiguous part; best of 7 passes, in GB/s.
+double read_bandwidth(unsigned threads) {
+    const std::size_t n = std::size_t{256} << 20;
+    static const std::vector<std::uint64_t> buf = [&] {
+        std::vector<std::uint64_t> v(n / sizeof(std::uint64_t));
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] = i;
+        return v;
+    }();
+    ThreadPool pool(threads);
+    double best = 1e30;
+    for (int pass = 0; pass < 7; ++pass) {
+        std::vector<std::uint64_t> sums(threads * 8);  // a cache line apart
+        const double t0 = now_ns(false);
+        pool.parallel_for(threads, [&](std::size_t begin, std::size_t end) {
+            for (std::size_t t = begin; t < end; ++t) {
+                const std::size_t part = buf.size() / threads;
+                // One cache line per step, prefetched 4 KiB ahead as the
+                // decoding kernels do (hardware prefetchers stop at pages).
+                std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (std::size_t i = t * part; i + 8 <= (t + 1) * part; i += 8) {
+                    if (i + 512 < buf.size()) __builtin_prefetch(buf.data() + i + 512);
+                    s0 += buf[i] + buf[i + 4];
+                    s1 += buf[i + 1] + buf[i + 5];
+                    s2 += buf[i + 2] + buf[i + 6];
+                    s3 += buf[i + 3] + buf[i + 7];
+                }
+                sums[t * 8] = s0 + s1 + s2 + s3;
+            }
+        });
+        best = std::min(best, now_ns(false) - t0);
+        g_sink = static_cast<float>(sums[0]);
+    }
+    return static_cast<double>(n) / best;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]) == "--bandwidth") {
+        const double one = read_bandwidth(1), two = read_bandwidth(2);
+        std::printf("{\"kind\":\"bandwidth\",\"gb_s_1\":%.2f,\"gb_s_2\":%.2f}\n", one, two);
+        return 0;
+    }
     if (argc > 1 && std::string(argv[1]) == "--quantizers") {
         quantizers_json();
         return 0;

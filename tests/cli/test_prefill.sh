@@ -25,6 +25,8 @@ for m in f32 q8_0 q4_0; do
           --dump-logits "$m-$act-$threads-$batch.f32"
         "$PY" -c "import json,sys; r=json.load(open(sys.argv[1])); print(' '.join(map(str, r['generated_tokens'])))" \
           out > "$m-$act-$threads-$batch.tokens"
+        "$PY" -c "import json,sys; assert json.load(open(sys.argv[1]))['batch_size'] == int(sys.argv[2])" out "$batch" \
+          && ok || fail "$tag: --json does not report batch_size $batch"
       done
       n=$("$PY" -c "import json,sys; print(len(json.load(open(sys.argv[1]))['prompt_tokens']))" out)
       [[ "$n" -gt 64 ]] && ok || fail "$tag: the prompt has only $n positions (want more than two batches)"
