@@ -48,9 +48,10 @@ for m in ("f32", "q8_0", "q4_0"):
                   f"{max(r['prefill_tok_s'] for r in sel):.0f} | {min(r['load_ms'] for r in sel):.1f} | "
                   f"{rss / 2**20:.1f} MiB | {budget / 2**20:.1f} MiB {'ok' if rss <= budget else 'OVER'} | "
                   f"{best['kernel']} |")
-print("\nDecoding streams the weights from memory once per token, so it is bound by memory bandwidth; "
-      "on a virtual machine that shares it with other tenants, tok/s vary from run to run and the "
-      "2-thread gain depends on the host's load at that moment (see runtime.md, Threads).")
+print("\nDecoding reads every weight once per token; below, the rate at which each row does so stands beside "
+      "the machine's memory read bandwidth measured in the same run. On a virtual machine that shares memory "
+      "bandwidth and cache with other tenants, tok/s vary from run to run and the 2-thread gain depends on the "
+      "host's load at that moment (see runtime.md, Threads).")
 print("\nRatios (same run):\n")
 for (m, act, t), v in base.items():
     if t == 1 and (m, act, 2) in base:
@@ -77,7 +78,7 @@ if prefill:
     print(f"A prompt of {len(prefill[0]['prompt_tokens'])} "
           "tokens, fed one position at a time (`--batch-size 1`) and in batches of 32 positions "
           "(the default: each weight tile is read once per batch); both give the same logits bit for bit.\n")
-    print("Batching pays where weights stream from memory: the f32 model's layers (22.8 MiB) do not stay in this machine's cache between positions. The quantized models' layers (6.4 MiB q8_0, 3.6 MiB q4_0) fit in its 32 MiB L3, and one-at-a-time prefill skips the logits product for all but the last position, so it already reads them from cache and batching gains little or nothing there.\n")
+    print("Batching pays where weights stream from memory: the f32 model's layers (22.8 MiB) do not stay in this machine's cache between positions. The quantized models' layers (6.4 MiB q8_0, 3.6 MiB q4_0) fit in its 32 MiB L3, and one-at-a-time prefill skips the logits product for all but the last position, so it already reads them from cache: batching gains less there, and how much varies from run to run with the host's load.\n")
     print("| dtype | activations | threads | one at a time tok/s | batches of 32 tok/s | gain |")
     print("|---|---|---|---|---|---|")
     for m in ("f32", "q8_0", "q4_0"):

@@ -67,7 +67,9 @@ struct BatchLayer {
     }
 
     void rmsnorm_rows(std::vector<float>& out, std::vector<float>& x, const float* w) const {
-        for (std::size_t t = 0; t < count; ++t) rmsnorm(row(out, t, c.dim()), row(x, t, c.dim()), w, c.dim(), c.rms_eps);
+        for (std::size_t t = 0; t < count; ++t) {
+            rmsnorm(row(out, t, c.dim()), row(x, t, c.dim()), w, c.dim(), c.rms_eps);
+        }
     }
 
     // x += xb2 for every position (the residual connection).

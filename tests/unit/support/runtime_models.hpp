@@ -108,7 +108,9 @@ inline double nmse(const std::vector<float>& a, const std::vector<float>& ref) {
 inline double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
     REQUIRE(a.size() == b.size());
     double m = 0.0;
-    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        m = std::max(m, std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
+    }
     return m;
 }
 
@@ -135,8 +137,9 @@ inline float* tensor_values(test::TinyModel& m, const std::string& name) {
 // Stores every matrix of `input` as `dtype` (block 32); `dequantized`, if
 // given, receives the same model with the dequantized values in f32.
 // `storage` owns the new bytes.
-inline void quantize_matrices(format::SlmInput& input, format::DType dtype, std::vector<std::vector<std::uint8_t>>& storage,
-                       format::SlmInput* dequantized = nullptr) {
+inline void quantize_matrices(format::SlmInput& input, format::DType dtype,
+                              std::vector<std::vector<std::uint8_t>>& storage,
+                              format::SlmInput* dequantized = nullptr) {
     const quant::DTypeTraits& traits = quant::dtype_traits(dtype);
     storage.reserve(storage.size() + 3 * input.tensors.size());
     for (std::size_t i = 0; i < input.tensors.size(); ++i) {
