@@ -44,6 +44,7 @@ namespace emu = slm::quant::avx512_emulated;
 using namespace slm::quant;
 using slm::test::check_attention_helpers;
 using slm::test::check_exact_int_rows;
+using slm::test::check_int_rows_near_reference;
 using slm::test::check_close;
 using slm::test::exact_dot;
 using slm::test::Exact;
@@ -328,24 +329,9 @@ TEST_CASE("quant.avx512 (emulated): VNNI int8 kernels agree with the scalar refe
                                        rows, out8.data());
         emu::rows_q4_0_q8_0_avx512vnni(q4s.data() + 1, r.w_scales.data(), as.data() + 1, r.a_scales.data(), bs, n,
                                        rows, out4.data());
+        check_int_rows_near_reference(r, n, bs, rows, out8, out4);
         const std::size_t nb = n / bs;
         for (std::size_t row = 0; row < rows; ++row) {
-            const float ref8 = dot_q8_0_q8_0_ref(r.q8.data() + row * n, r.w_scales.data() + row * nb, r.a.data(),
-                                                 r.a_scales.data(), bs, n);
-            const float ref4 = dot_q4_0_q8_0_ref(r.q4.data() + row * n / 2, r.w_scales.data() + row * nb,
-                                                 r.a.data(), r.a_scales.data(), bs, n);
-            // Relative to sum_i |d_b(i) * q_i * a_i|, as in test_quant_int8.cpp.
-            double mag8 = 0.0, mag4 = 0.0;
-            for (std::size_t i = 0; i < n; ++i) {
-                const std::size_t b = i / bs;
-                const double d = std::fabs(static_cast<double>(r.w_scales[row * nb + b]) *
-                                           static_cast<double>(r.a_scales[b]));
-                mag8 += d * std::abs(int{r.q8[row * n + i]} * int{r.a[i]});
-                mag4 += d * std::abs(q4_value(r.q4.data() + row * n / 2, bs, i) * int{r.a[i]});
-            }
-            CHECK(std::fabs(static_cast<double>(out8[row]) - static_cast<double>(ref8)) <= 1e-6 * mag8);
-            CHECK(std::fabs(static_cast<double>(out4[row]) - static_cast<double>(ref4)) <= 1e-6 * mag4);
-
             // A row alone gets the arithmetic it gets in a group (kernels.hpp).
             float one8 = 0.0f, one4 = 0.0f;
             emu::rows_q8_0_q8_0_avx512vnni(r.q8.data() + row * n, r.w_scales.data() + row * nb, r.a.data(),

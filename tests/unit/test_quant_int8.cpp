@@ -28,6 +28,7 @@ using slm::test::int_rows;
 using slm::test::IntRows;
 using slm::test::check_attention_helpers;
 using slm::test::check_exact_int_rows;
+using slm::test::check_int_rows_near_reference;
 using slm::test::normal;
 using slm::test::q4_value;
 
@@ -147,25 +148,7 @@ TEST_CASE("quant.int8: every set agrees with the scalar reference within 1e-6") 
                                 out8.data());
             set->rows_q4_0_q8_0(r.q4.data(), r.w_scales.data(), r.a.data(), r.a_scales.data(), bs, n, rows,
                                 out4.data());
-            const std::size_t nb = n / bs;
-            for (std::size_t row = 0; row < rows; ++row) {
-                const float ref8 = dot_q8_0_q8_0_ref(r.q8.data() + row * n, r.w_scales.data() + row * nb,
-                                                     r.a.data(), r.a_scales.data(), bs, n);
-                const float ref4 = dot_q4_0_q8_0_ref(r.q4.data() + row * n / 2, r.w_scales.data() + row * nb,
-                                                     r.a.data(), r.a_scales.data(), bs, n);
-                // Relative to sum_i |d_b(i) * q_i * a_i|, what the f32 rounding acts on
-                // (SIMD sets scale partial lane sums, which may cancel).
-                double mag8 = 0.0, mag4 = 0.0;
-                for (std::size_t i = 0; i < n; ++i) {
-                    const std::size_t b = i / bs;
-                    const double d = std::fabs(static_cast<double>(r.w_scales[row * nb + b]) *
-                                               static_cast<double>(r.a_scales[b]));
-                    mag8 += d * std::abs(int{r.q8[row * n + i]} * int{r.a[i]});
-                    mag4 += d * std::abs(q4_value(r.q4.data() + row * n / 2, bs, i) * int{r.a[i]});
-                }
-                CHECK(std::fabs(static_cast<double>(out8[row]) - static_cast<double>(ref8)) <= 1e-6 * mag8);
-                CHECK(std::fabs(static_cast<double>(out4[row]) - static_cast<double>(ref4)) <= 1e-6 * mag4);
-            }
+            check_int_rows_near_reference(r, n, bs, rows, out8, out4);
         }
     }
 }

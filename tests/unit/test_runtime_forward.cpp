@@ -189,15 +189,7 @@ TEST_CASE("runtime.forward: GQA equals the same model with K/V heads repeated") 
 }
 
 TEST_CASE("runtime.forward: results do not depend on the thread count") {
-    // Large enough that matvecs (>= 16K weights) and attention (late
-    // positions) are really split across the pool.
-    format::ModelConfig c = fixture_config(4);
-    c.n_heads = 8;
-    c.n_kv_heads = 4;
-    c.head_dim = 16;
-    c.ffn_dim = 256;
-    c.context_length = 160;
-    auto l = load_spec(c, 7);
+    auto l = load_spec(threaded_config(), 7);
     std::vector<std::uint32_t> tokens;
     for (std::uint32_t i = 0; i < 150; ++i) tokens.push_back((i * 37 + 11) % 256);
     const auto one = sequence_logits(*l->model, tokens, 1);

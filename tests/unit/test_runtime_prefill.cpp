@@ -88,17 +88,9 @@ void check_identical(const runtime::Model& m, const std::vector<std::uint32_t>& 
     }
 }
 
-// Large enough that products and attention are split across threads, with
-// GQA and a prompt longer than one batch.
-format::ModelConfig prefill_config() {
-    format::ModelConfig c = fixture_config(4);
-    c.n_heads = 8;
-    c.n_kv_heads = 4;
-    c.head_dim = 16;
-    c.ffn_dim = 256;
-    c.context_length = 160;
-    return c;
-}
+// Split across threads, with GQA (threaded_config), and prompts longer than
+// one batch.
+format::ModelConfig prefill_config() { return threaded_config(); }
 
 std::vector<std::uint32_t> long_prompt(std::size_t n) {
     std::vector<std::uint32_t> tokens;

@@ -137,6 +137,30 @@ inline void check_exact_int_rows(const IntRows& r, std::size_t n, std::size_t bs
     }
 }
 
+// Row kernels' outputs out8/out4 (q8_0 and q4_0 rows of r) against the
+// scalar reference, within 1e-6 of sum_i |d_b(i) * q_i * a_i|, what the f32
+// rounding acts on (SIMD sets scale partial lane sums, which may cancel).
+inline void check_int_rows_near_reference(const IntRows& r, std::size_t n, std::size_t bs, std::size_t rows,
+                                          const std::vector<float>& out8, const std::vector<float>& out4) {
+    const std::size_t nb = n / bs;
+    for (std::size_t row = 0; row < rows; ++row) {
+        const float ref8 = quant::dot_q8_0_q8_0_ref(r.q8.data() + row * n, r.w_scales.data() + row * nb,
+                                                    r.a.data(), r.a_scales.data(), bs, n);
+        const float ref4 = quant::dot_q4_0_q8_0_ref(r.q4.data() + row * n / 2, r.w_scales.data() + row * nb,
+                                                    r.a.data(), r.a_scales.data(), bs, n);
+        double mag8 = 0.0, mag4 = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t b = i / bs;
+            const double d =
+                std::fabs(static_cast<double>(r.w_scales[row * nb + b]) * static_cast<double>(r.a_scales[b]));
+            mag8 += d * std::abs(int{r.q8[row * n + i]} * int{r.a[i]});
+            mag4 += d * std::abs(q4_value(r.q4.data() + row * n / 2, bs, i) * int{r.a[i]});
+        }
+        CHECK(std::fabs(static_cast<double>(out8[row]) - static_cast<double>(ref8)) <= 1e-6 * mag8);
+        CHECK(std::fabs(static_cast<double>(out4[row]) - static_cast<double>(ref4)) <= 1e-6 * mag4);
+    }
+}
+
 // One set's attention helpers on q (n,), count vectors of v (n each, `stride`
 // apart) and weights a: dots_f32 against exact sums, axpys_f32 against the
 // scalar reference, both within 1e-5 of the magnitudes involved.

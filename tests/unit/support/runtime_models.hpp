@@ -36,6 +36,19 @@ inline format::ModelConfig fixture_config(std::uint32_t kv_heads = 4, bool tied 
     return c;
 }
 
+// Large enough that matvecs (>= 16K weights) and attention (late positions)
+// are really split across a pool, with GQA: dim 128, 8 heads over 4 KV
+// heads, ffn 256, context 160.
+inline format::ModelConfig threaded_config() {
+    format::ModelConfig c = fixture_config(4);
+    c.n_heads = 8;
+    c.n_kv_heads = 4;
+    c.head_dim = 16;
+    c.ffn_dim = 256;
+    c.context_length = 160;
+    return c;
+}
+
 // A parsed model with everything that points into its bytes.
 struct Loaded {
     std::vector<std::uint8_t> bytes;
