@@ -40,4 +40,19 @@ Result<BatchState> BatchState::create(const format::ModelConfig& c, std::size_t 
     return b;
 }
 
+Status BatchState::reserve_logits(std::size_t vocab_size) {
+    if (logits.size() >= capacity * vocab_size) return {};
+#if defined(__cpp_exceptions)
+    try {
+        logits.resize(capacity * vocab_size);
+    } catch (const std::bad_alloc&) {
+        return make_error(ErrorCode::internal, "runtime.out_of_memory",
+                          "cannot allocate the logits of a batch of " + std::to_string(capacity) + " positions");
+    }
+#else
+    logits.resize(capacity * vocab_size);
+#endif
+    return {};
+}
+
 }  // namespace slm::runtime

@@ -25,10 +25,14 @@ struct BatchState {
     std::vector<float> rope_sin;  // (capacity, head_dim / 2)
     std::vector<std::int8_t> act_q;  // (capacity, max(dim, ffn)) int8 activations
     std::vector<float> act_scales;   // (capacity, max(dim, ffn))
-    std::vector<float> logits;  // (capacity, vocab): sized on first use (all-position logits)
+    std::vector<float> logits;  // (capacity, vocab): sized by reserve_logits (all-position logits)
 
     // Errors: "runtime.out_of_memory" (internal) when allocation fails.
     static Result<BatchState> create(const format::ModelConfig& config, std::size_t capacity);
+
+    // Sizes `logits` for every position's logits; "runtime.out_of_memory"
+    // (internal) when that fails.
+    Status reserve_logits(std::size_t vocab_size);
 
     std::size_t act_stride() const { return act_q.size() / (capacity == 0 ? 1 : capacity); }
 };

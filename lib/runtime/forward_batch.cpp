@@ -104,6 +104,7 @@ Result<std::span<const float>> forward_batch(const Model& model, State& s, Batch
                                              quant::ActivationMode activations) {
     const format::ModelConfig& c = model.config();
     SLM_TRY(check_batch(c, s, b, tokens, pos));
+    if (logits == BatchLogits::all) SLM_TRY(b.reserve_logits(c.vocab_size));  // before the cache changes
     if (tokens.empty()) return std::span<const float>{};
     const std::size_t count = tokens.size();
     const std::size_t dim = c.dim();
@@ -175,7 +176,6 @@ Result<std::span<const float>> forward_batch(const Model& model, State& s, Batch
             return std::span<const float>(s.logits);
         }
         case BatchLogits::all: {
-            if (b.logits.size() < b.capacity * c.vocab_size) b.logits.resize(b.capacity * c.vocab_size);
             for (std::size_t t = 0; t < count; ++t) {
                 float* x = L.row(b.x, t, dim);
                 rmsnorm(x, x, model.final_norm(), dim, c.rms_eps);

@@ -43,6 +43,7 @@ inline float dot_q4_0_avx2(const std::uint8_t* packed, const float* scales, std:
 namespace emu = slm::quant::avx512_emulated;
 using namespace slm::quant;
 using slm::test::check_attention_helpers;
+using slm::test::check_dots_near_reference;
 using slm::test::check_exact_int_rows;
 using slm::test::check_int_rows_near_reference;
 using slm::test::check_close;
@@ -167,22 +168,7 @@ TEST_CASE("quant.avx512 (emulated): dot_q8_0 and dot_q4_0 on every block-size pa
 }
 
 TEST_CASE("quant.avx512 (emulated): f32-activation kernels agree with the scalar reference on random rows") {
-    std::mt19937 rng(99);
-    for (int trial = 0; trial < 300; ++trial) {
-        const std::size_t bs = 2 * (1 + rng() % 64);  // even, 2..128
-        const std::size_t n = bs * (1 + rng() % 12);
-        CAPTURE(bs);
-        CAPTURE(n);
-        const Row r = make_row(n, bs, static_cast<std::uint32_t>(rng()));
-        const Exact e8 = exact_dot(r.w8, r.x), e4 = exact_dot(r.w4, r.x), ef = exact_dot(r.w, r.x);
-        // Both sides are within 1e-5 of the exact value, so of each other.
-        CHECK(std::fabs(emu::dot_q8_0_avx512(r.q8.data(), r.s8.data(), bs, r.x.data(), n) -
-                        dot_q8_0_ref(r.q8.data(), r.s8.data(), bs, r.x.data(), n)) <= 2e-5 * e8.magnitude);
-        CHECK(std::fabs(emu::dot_q4_0_avx512(r.q4.data(), r.s4.data(), bs, r.x.data(), n) -
-                        dot_q4_0_ref(r.q4.data(), r.s4.data(), bs, r.x.data(), n)) <= 2e-5 * e4.magnitude);
-        CHECK(std::fabs(emu::dot_f32_avx512(r.w.data(), r.x.data(), n) - dot_f32_ref(r.w.data(), r.x.data(), n)) <=
-              2e-5 * ef.magnitude);
-    }
+    check_dots_near_reference(emu::dot_f32_avx512, emu::dot_q8_0_avx512, emu::dot_q4_0_avx512);
 }
 
 TEST_CASE("quant.avx512 (emulated): zero blocks give zero, large values stay within the bound") {

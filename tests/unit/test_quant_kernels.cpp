@@ -16,6 +16,7 @@
 using namespace slm::quant;
 
 using slm::test::check_close;
+using slm::test::check_dots_near_reference;
 using slm::test::exact_dot;
 using slm::test::Exact;
 using slm::test::make_row;
@@ -65,26 +66,9 @@ TEST_CASE("quant.kernels: every supported set matches the exact dot") {
 }
 
 TEST_CASE("quant.kernels: SIMD sets agree with the scalar reference on random rows") {
-    std::mt19937 rng(99);
     for (const KernelSet* set : supported_kernel_sets()) {
         CAPTURE(std::string(set->name));
-        for (int trial = 0; trial < 300; ++trial) {
-            const std::size_t bs = 2 * (1 + rng() % 64);        // even, 2..128
-            const std::size_t n = bs * (1 + rng() % 12);
-            CAPTURE(bs);
-            CAPTURE(n);
-            const Row r = make_row(n, bs, static_cast<std::uint32_t>(rng()));
-            const Exact e8 = exact_dot(r.w8, r.x), e4 = exact_dot(r.w4, r.x), ef = exact_dot(r.w, r.x);
-            const float ref8 = dot_q8_0_ref(r.q8.data(), r.s8.data(), bs, r.x.data(), n);
-            const float ref4 = dot_q4_0_ref(r.q4.data(), r.s4.data(), bs, r.x.data(), n);
-            const float reff = dot_f32_ref(r.w.data(), r.x.data(), n);
-            // Both sides are within 1e-5 of the exact value, so of each other.
-            CHECK(std::fabs(set->dot_q8_0(r.q8.data(), r.s8.data(), bs, r.x.data(), n) - ref8) <=
-                  2e-5 * e8.magnitude);
-            CHECK(std::fabs(set->dot_q4_0(r.q4.data(), r.s4.data(), bs, r.x.data(), n) - ref4) <=
-                  2e-5 * e4.magnitude);
-            CHECK(std::fabs(set->dot_f32(r.w.data(), r.x.data(), n) - reff) <= 2e-5 * ef.magnitude);
-        }
+        check_dots_near_reference(set->dot_f32, set->dot_q8_0, set->dot_q4_0);
     }
 }
 
