@@ -4,7 +4,7 @@
 //
 //   node tests/peers/llama_generate.mjs --model M.gguf --tokens 1,2,3 -n 64
 //        [--threads 1] [--logits FILE [--prompt-logits]] [--kv f32|f16] [--flash-attn]
-//        [--batch N] [--verbose]
+//        [--batch N] [--cpu-build haswell|best] [--verbose]
 //
 // Feeds the prompt ids as given (no tokenization, no BOS added), then picks N
 // tokens greedily (llama.cpp's greedy sampler: first maximum logit; no
@@ -19,16 +19,22 @@
 // KV cache f32 (default f16), flash attention off (default "auto" = on for CPU,
 // and with it llama.cpp casts K/V to f16 even from an f32 cache), the whole
 // prompt in one batch (= one ubatch), CPU only, 1 thread (default max(cores, 4)).
+//
+// --cpu-build haswell (default) loads llama.cpp's AVX2+FMA CPU build on every
+// AVX2 host, from the copy install.sh makes without the newer builds: the
+// reference the checks hold slmctl to, the same on any such host. best lets
+// ggml pick the fastest build for this CPU (for timing).
 import { writeSync, openSync, closeSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const usage = "usage: llama_generate.mjs --model FILE.gguf --tokens 1,2,3 -n 64 " +
-  "[--threads 1] [--logits FILE [--prompt-logits]] [--kv f32|f16] [--flash-attn] [--batch N] [--verbose]";
+  "[--threads 1] [--logits FILE [--prompt-logits]] [--kv f32|f16] [--flash-attn] [--batch N] " +
+  "[--cpu-build haswell|best] [--verbose]";
 function fail(msg, code = 2) { console.error(`llama_generate: ${msg}`); process.exit(code); }
 
 // ---- arguments
-const opt = { threads: 1, n: 64, kv: "f32", flashAttn: false, verbose: false };
+const opt = { threads: 1, n: 64, kv: "f32", flashAttn: false, verbose: false, cpuBuild: "haswell" };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i], next = () => (i + 1 < argv.length ? argv[++i] : fail(`${a} needs a value\n${usage}`));
@@ -41,6 +47,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "--kv") opt.kv = next().toLowerCase();
   else if (a === "--flash-attn") opt.flashAttn = true;
   else if (a === "--batch") opt.batch = Number(next());
+  else if (a === "--cpu-build") opt.cpuBuild = next();
   else if (a === "--verbose") opt.verbose = true;
   else if (a === "-h" || a === "--help") { console.log(usage); process.exit(0); }
   else fail(`unknown argument ${a}\n${usage}`);
@@ -51,10 +58,12 @@ if (!(Number.isInteger(opt.n) && opt.n >= 1)) fail("-n must be a positive intege
 if (!(Number.isInteger(opt.threads) && opt.threads >= 1)) fail("--threads must be a positive integer");
 if (!["f32", "f16"].includes(opt.kv)) fail("--kv must be f32 or f16");
 if (opt.promptLogits && !opt.logits) fail("--prompt-logits needs --logits");
+if (!["haswell", "best"].includes(opt.cpuBuild)) fail("--cpu-build must be haswell or best");
 
 // ---- load node-llama-cpp from .cache/peers (or $SLM_PEERS_DIR)
-const peers = process.env.SLM_PEERS_DIR ??
+const peersRoot = process.env.SLM_PEERS_DIR ??
   resolve(dirname(fileURLToPath(import.meta.url)), "../../.cache/peers");
+const peers = opt.cpuBuild === "haswell" ? join(peersRoot, "cpu-haswell") : peersRoot;
 const pkgDir = join(peers, "node_modules/node-llama-cpp");
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = "true";  // never fetch llama.cpp
 let nlc;
@@ -151,6 +160,7 @@ const result = {
   llama_cpp_version: llama.llamaCppRelease.release,
   threads: context.currentThreads,
   system_info: llama.systemInfo,  // CPU features of the ggml-cpu variant loaded (it picks per CPU)
+  cpu_build: opt.cpuBuild,
   kv_cache_type: k === v ? k : `k=${k},v=${v}`,
   flash_attention: context.flashAttention,
   batch_size: context.batchSize,
