@@ -48,6 +48,13 @@ best_seconds() {  # best wall time of $repeats runs of "$@"
 
 results="$OUT/results.jsonl"
 : > "$results"
+# Appends the JSON object in file $1, with the fields in $2 (Python keyword
+# arguments) added, to $results. The timed command writes to a file first:
+# a Python started on a pipe would take a core while it is still running
+# and spoil the 2-thread figures.
+tag_json() {
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); r.update($2); print(json.dumps(r))" "$1" >> "$results"
+}
 for dt in q8_0 q4_0; do
   secs=$(best_seconds "$SLMCTL" quantize "$OUT/f32.slm" --to "$dt" -o "$OUT/$dt.slm" --no-report)
   echo "{\"kind\":\"quantize\",\"dtype\":\"$dt\",\"seconds\":$secs,\"bytes\":$(stat -c %s "$OUT/f32.slm")}" >> "$results"
@@ -72,8 +79,8 @@ for _ in $(seq "$repeats"); do
       for threads in 1 2; do
         wait_idle
         "$SLMCTL" run "$OUT/$m.slm" -p "once upon a time there was" -n 128 --ignore-eos --threads "$threads" \
-          --activations "$act" --json \
-          | python3 -c "import json,sys; r=json.load(sys.stdin); r.update(kind='run', model='$m', bytes=$(stat -c %s "$OUT/$m.slm")); print(json.dumps(r))" >> "$results"
+          --activations "$act" --json > "$OUT/run.json"
+        tag_json "$OUT/run.json" "kind='run', model='$m', bytes=$(stat -c %s "$OUT/$m.slm")"
       done
     done
   done
@@ -90,8 +97,8 @@ for _ in $(seq "$repeats"); do
         for batch in 1 32; do
           wait_idle
           "$SLMCTL" run "$OUT/$m.slm" -p "$long_prompt" -n 1 --threads "$threads" --activations "$act" \
-            --batch-size "$batch" --json \
-            | python3 -c "import json,sys; r=json.load(sys.stdin); r.update(kind='prefill', model='$m', batch=$batch); print(json.dumps(r))" >> "$results"
+            --batch-size "$batch" --json > "$OUT/run.json"
+          tag_json "$OUT/run.json" "kind='prefill', model='$m', batch=$batch"
         done
       done
     done
@@ -106,8 +113,8 @@ if [[ -f "$wasm" ]] && command -v node >/dev/null; then
       [[ $m != f32 ]] && activations="f32 q8_0"
       for act in $activations; do
         wait_idle
-        node bench/wasm_decode.mjs "$wasm" "$OUT/$m.slm" "once upon a time there was" 128 "$act" \
-          | python3 -c "import json,sys; r=json.load(sys.stdin); r.update(kind='wasm', model='$m', activations='$act'); print(json.dumps(r))" >> "$results"
+        node bench/wasm_decode.mjs "$wasm" "$OUT/$m.slm" "once upon a time there was" 128 "$act" > "$OUT/run.json"
+        tag_json "$OUT/run.json" "kind='wasm', model='$m', activations='$act'"
       done
     done
   done

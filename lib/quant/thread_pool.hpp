@@ -38,8 +38,8 @@ public:
 
     unsigned size() const { return n_threads_; }
 
-    // Chunks per job: a few per thread, so that threads finishing early or
-    // starting late even out, but never more than count.
+    // Chunks per job: one per thread, never more than count. Chunks are still
+    // claimed, so the caller takes the chunk of a worker that has not started.
     std::size_t chunk_count(std::size_t count) const;
 
     template <class F>
