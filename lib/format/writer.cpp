@@ -134,8 +134,9 @@ Result<std::vector<std::uint8_t>> write_slm(const SlmInput& in) {
     put<std::uint64_t>(buf, off::checksum, compute_checksum(buf));
 
     // The reader is the definition of a valid file: refuse to hand out
-    // anything it would reject (e.g. a header with zero dims).
-    auto check = parse_slm(buf, "<writer output>");
+    // anything it would reject (e.g. a header with zero dims). The checksum
+    // was computed over these bytes just now; a second pass would add nothing.
+    auto check = parse_slm(buf, "<writer output>", ReadOptions{false});
     if (!check) return check.take_error();
     return buf;
 }
