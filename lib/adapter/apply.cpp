@@ -85,7 +85,7 @@ Result<AppliedModel> apply_adapters(const format::SlmView& base, std::string_vie
         const auto& dims = view.entry.dims;
         format::TensorInput ti{view.name, view.dtype,
                                std::vector<std::uint32_t>(dims.begin(), dims.begin() + view.entry.rank), view.data,
-                               view.scales, view.entry.block_size};
+                               view.scales, view.entry.block_size, {}};
         if (!targets[t].empty()) {
             std::vector<float> x = tensor_values(view);
             for (auto [a, p] : targets[t])

@@ -1,5 +1,7 @@
 #include "format/writer.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 
@@ -18,8 +20,20 @@ void put(std::vector<std::uint8_t>& buf, std::size_t at, T v) {
     std::memcpy(buf.data() + at, &v, sizeof v);
 }
 
-void pad_to(std::vector<std::uint8_t>& buf, std::size_t alignment) {
-    buf.resize((buf.size() + alignment - 1) / alignment * alignment, 0);
+std::uint64_t element_count(const TensorInput& t) {
+    std::uint64_t n = 1;
+    for (auto d : t.dims) n *= d;
+    return n;
+}
+
+// Payload and scale bytes as the image will hold them: what `data` and
+// `scales` hold, or for a fill what dtype, dims and block size imply.
+std::uint64_t payload_bytes(const TensorInput& t) {
+    return t.fill ? dtype_payload_bytes(t.dtype, element_count(t)) : t.data.size();
+}
+std::uint64_t scale_bytes(const TensorInput& t) {
+    if (!t.fill) return t.scales.size();
+    return dtype_is_quantized(t.dtype) ? element_count(t) / t.block_size * sizeof(float) : 0;
 }
 
 Status check_tensor(const TensorInput& t, const TensorSpec& spec) {
@@ -30,18 +44,16 @@ Status check_tensor(const TensorInput& t, const TensorSpec& spec) {
     for (std::size_t i = 0; i < t.dims.size(); ++i) dims[i] = t.dims[i];
     if (dims != spec.dims)
         return input_error("shape_mismatch", t.name + ": shape does not match the model config");
-    std::uint64_t n = 1;
-    for (auto d : t.dims) n *= d;
+    const std::uint64_t n = element_count(t);
+    if (dtype_is_quantized(t.dtype) && (t.block_size == 0 || t.dims[0] % t.block_size != 0))
+        return input_error("bad_block_size", t.name + ": block size must divide the row length");
+    if (t.fill) return {};
     if (t.data.size() != dtype_payload_bytes(t.dtype, n))
         return input_error("bad_data_length", t.name + ": expected " +
                                                   std::to_string(dtype_payload_bytes(t.dtype, n)) +
                                                   " payload bytes, found " + std::to_string(t.data.size()));
-    if (dtype_is_quantized(t.dtype)) {
-        if (t.block_size == 0 || t.dims[0] % t.block_size != 0)
-            return input_error("bad_block_size", t.name + ": block size must divide the row length");
-        if (t.scales.size() != n / t.block_size * 4)
-            return input_error("bad_scale_length", t.name + ": expected one f32 scale per block");
-    }
+    if (dtype_is_quantized(t.dtype) && t.scales.size() != n / t.block_size * 4)
+        return input_error("bad_scale_length", t.name + ": expected one f32 scale per block");
     return {};
 }
 
@@ -70,45 +82,54 @@ Result<std::vector<std::uint8_t>> write_slm(const SlmInput& in) {
     }
 
     const std::vector<std::uint8_t> tok = serialize_tokenizer_section(in.tokenizer);
-    // The image's final size, so that appending never reallocates (and
-    // re-copies) tens of megabytes of tensor data.
-    auto aligned = [](std::size_t n, std::size_t a) { return (n + a - 1) / a * a; };
-    std::size_t size = aligned(aligned(k_header_size + tok.size(), 8) + specs.size() * k_entry_size, k_alignment);
+    // Offsets first, then one buffer of the final size (zeroed, which is the
+    // padding), into which payloads are copied or filled in place.
+    auto aligned = [](std::uint64_t n, std::uint64_t a) { return (n + a - 1) / a * a; };
+    const std::uint64_t tokenizer_offset = k_header_size;
+    const std::uint64_t directory_offset = aligned(tokenizer_offset + tok.size(), 8);
+    const std::uint64_t tensor_data_offset = aligned(directory_offset + specs.size() * k_entry_size, k_alignment);
+    struct Placement {
+        const TensorInput* t;
+        std::uint64_t data_offset, data_bytes, scale_offset, scale_bytes;
+    };
+    std::vector<Placement> placed;
+    placed.reserve(specs.size());
+    std::uint64_t size = tensor_data_offset;
     for (const auto& s : specs) {
         const TensorInput& t = *by_name.at(s.name);
-        size = aligned(size, k_alignment) + t.data.size();
-        if (dtype_is_quantized(t.dtype)) size = aligned(size, k_alignment) + t.scales.size();
+        Placement p{&t, aligned(size, k_alignment), payload_bytes(t), 0, 0};
+        size = p.data_offset + p.data_bytes;
+        if (dtype_is_quantized(t.dtype)) {
+            p.scale_offset = aligned(size, k_alignment);
+            p.scale_bytes = scale_bytes(t);
+            size = p.scale_offset + p.scale_bytes;
+        }
+        placed.push_back(p);
     }
-    std::vector<std::uint8_t> buf;
-    buf.reserve(size);
-    buf.resize(k_header_size, 0);
-    const std::uint64_t tokenizer_offset = buf.size();
-    buf.insert(buf.end(), tok.begin(), tok.end());
-    pad_to(buf, 8);
-    const std::uint64_t directory_offset = buf.size();
-    buf.resize(buf.size() + specs.size() * k_entry_size, 0);
-    pad_to(buf, k_alignment);
-    const std::uint64_t tensor_data_offset = buf.size();
+    std::vector<std::uint8_t> buf(size, 0);
+    std::memcpy(buf.data() + tokenizer_offset, tok.data(), tok.size());
 
     for (std::size_t i = 0; i < specs.size(); ++i) {
-        const TensorInput& t = *by_name.at(specs[i].name);
-        const std::size_t at = directory_offset + i * k_entry_size;
-        pad_to(buf, k_alignment);
-        const std::uint64_t data_offset = buf.size();
-        buf.insert(buf.end(), t.data.begin(), t.data.end());
-        std::uint64_t scale_offset = 0;
-        if (dtype_is_quantized(t.dtype)) {
-            pad_to(buf, k_alignment);
-            scale_offset = buf.size();
-            buf.insert(buf.end(), t.scales.begin(), t.scales.end());
+        const Placement& p = placed[i];
+        const TensorInput& t = *p.t;
+        if (t.fill) {
+            // Offsets are multiples of k_alignment in a heap buffer: the scales are float-aligned.
+            SLM_TRY(t.fill(std::span<std::uint8_t>(buf.data() + p.data_offset, p.data_bytes),
+                           std::span<float>(reinterpret_cast<float*>(buf.data() + p.scale_offset),
+                                            p.scale_bytes / sizeof(float))));
+        } else {
+            std::copy(t.data.begin(), t.data.end(), buf.begin() + static_cast<std::ptrdiff_t>(p.data_offset));
+            if (p.scale_bytes != 0)
+                std::copy(t.scales.begin(), t.scales.end(), buf.begin() + static_cast<std::ptrdiff_t>(p.scale_offset));
         }
+        const std::size_t at = directory_offset + i * k_entry_size;
         put<std::uint64_t>(buf, at, specs[i].name_hash);
         put<std::uint32_t>(buf, at + 8, static_cast<std::uint32_t>(t.dtype));
         put<std::uint32_t>(buf, at + 12, specs[i].rank);
         for (int d = 0; d < 4; ++d) put<std::uint32_t>(buf, at + 16 + 4 * d, specs[i].dims[d]);
-        put<std::uint64_t>(buf, at + 32, data_offset);
-        put<std::uint64_t>(buf, at + 40, t.data.size());
-        put<std::uint64_t>(buf, at + 48, scale_offset);
+        put<std::uint64_t>(buf, at + 32, p.data_offset);
+        put<std::uint64_t>(buf, at + 40, p.data_bytes);
+        put<std::uint64_t>(buf, at + 48, p.scale_offset);
         put<std::uint32_t>(buf, at + 56, dtype_is_quantized(t.dtype) ? t.block_size : 0);
     }
 

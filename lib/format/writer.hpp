@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,11 @@
 
 namespace slm::format {
 
+// Writes a tensor's payload straight into the image: `data` and `scales`
+// are exactly the sizes dtype, dims and block size imply (scales empty for
+// f32). An error stops the writer and is returned as it is.
+using TensorFill = std::function<Status(std::span<std::uint8_t> data, std::span<float> scales)>;
+
 struct TensorInput {
     std::string name;  // canonical name
     DType dtype = DType::f32;
@@ -19,6 +26,7 @@ struct TensorInput {
     Bytes data;                       // payload bytes, see dtype_payload_bytes()
     Bytes scales;                     // f32 per block, empty for f32
     std::uint32_t block_size = 0;     // 0 for f32
+    TensorFill fill;                  // if set, used instead of data and scales
 };
 
 struct SlmInput {

@@ -1,7 +1,8 @@
 #include "package/quantize.hpp"
 
 #include <cstdint>
-#include <memory>
+#include <span>
+#include <vector>
 
 #include "core/hash.hpp"
 #include "format/writer.hpp"
@@ -14,15 +15,6 @@
 namespace slm::package {
 namespace {
 
-// Owns the converted payloads while the writer reads them. Not zero-filled
-// first: the quantizer writes every byte.
-struct ConvertedTensor {
-    std::unique_ptr<std::uint8_t[]> values;
-    std::unique_ptr<float[]> scales;
-    std::size_t value_bytes = 0;
-    std::size_t scale_count = 0;
-};
-
 std::string name_of(format::DType t) { return std::string(format::dtype_name(t)); }
 
 // Semver build metadata allows [0-9A-Za-z-] only: "q8_0" becomes "q8-0".
@@ -33,16 +25,18 @@ std::string semver_tag(format::DType t) {
     return s;
 }
 
-Result<ConvertedTensor> convert(const format::TensorView& t, const QuantizeOptions& opt) {
+// Quantizes t row by row into `values` and `scales`, the new payload's place
+// in the output image.
+Status convert(const format::TensorView& t, const QuantizeOptions& opt, std::span<std::uint8_t> values,
+               std::span<float> scales) {
     const auto& from = quant::dtype_traits(t.dtype);
     const auto& to = quant::dtype_traits(opt.target);
     const std::size_t n = t.row_length();
     const std::size_t rows = t.row_count();
-    ConvertedTensor out;
-    out.value_bytes = to.value_bytes(n) * rows;
-    out.scale_count = to.scale_count(n, opt.block_size) * rows;
-    out.values = std::make_unique_for_overwrite<std::uint8_t[]>(out.value_bytes);
-    out.scales = std::make_unique_for_overwrite<float[]>(out.scale_count);
+    const std::size_t to_values = to.value_bytes(n);
+    const std::size_t to_scales = to.scale_count(n, opt.block_size);
+    if (values.size() != to_values * rows || scales.size() != to_scales * rows)
+        return make_error(ErrorCode::internal, "quant.bad_output_size", "tensor " + t.name + ": output size mismatch");
     const std::size_t from_values = from.value_bytes(n);
     const std::size_t from_scales = from.scale_count(n, t.entry.block_size);
     // f32 rows are read in place when aligned; others are widened into `row` first.
@@ -57,15 +51,14 @@ Result<ConvertedTensor> convert(const format::TensorView& t, const QuantizeOptio
                                 row.data(), n);
             x = row.data();
         }
-        Status st = to.quantize_row(x, n, opt.block_size, out.values.get() + r * to.value_bytes(n),
-                                    out.scales.get() + r * to.scale_count(n, opt.block_size));
+        Status st = to.quantize_row(x, n, opt.block_size, values.data() + r * to_values, scales.data() + r * to_scales);
         if (!st) {
             Error e = st.take_error();
             e.message = "tensor " + t.name + " row " + std::to_string(r) + ": " + e.message;
             return e;
         }
     }
-    return out;
+    return {};
 }
 
 }  // namespace
@@ -79,8 +72,6 @@ Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const 
     format::SlmInput in;
     in.config = input.config();
     in.tokenizer = input.tokenizer();
-    std::vector<ConvertedTensor> storage;
-    storage.reserve(input.tensors().size());
 
     for (const auto& t : input.tensors()) {
         format::TensorInput ti;
@@ -103,14 +94,14 @@ Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const 
             d.reason = "row length " + std::to_string(t.row_length()) + " is not a multiple of the block size " +
                        std::to_string(opt.block_size) + "; kept as " + name_of(t.dtype);
         } else {
-            auto converted = convert(t, opt);
-            if (!converted) return converted.take_error();
-            storage.push_back(std::move(*converted));
+            // Converted by the writer, straight into the output image.
             ti.dtype = opt.target;
             ti.block_size = opt.block_size;
-            const ConvertedTensor& c = storage.back();
-            ti.data = Bytes(c.values.get(), c.value_bytes);
-            ti.scales = Bytes(reinterpret_cast<const std::uint8_t*>(c.scales.get()), c.scale_count * sizeof(float));
+            ti.data = {};
+            ti.scales = {};
+            ti.fill = [&t, &opt](std::span<std::uint8_t> values, std::span<float> scales) {
+                return convert(t, opt, values, scales);
+            };
             d.to = name_of(opt.target);
         }
         out.decisions.push_back(std::move(d));
@@ -119,7 +110,6 @@ Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const 
 
     auto image = format::write_slm(in);
     if (!image) return image.take_error();
-    storage.clear();  // the image holds its own copy
     // Parsed for the manifest's facts; the checksum was computed just now.
     auto view = format::parse_slm(*image, "<quantized>", format::ReadOptions{false});
     if (!view) return view.take_error();

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstring>
+#include <span>
 
 #include "format/reader.hpp"
 #include "format/writer.hpp"
@@ -45,6 +47,47 @@ TEST_CASE("format.writer: tensor input order does not matter") {
     auto b = write_slm(m.input);
     REQUIRE(b.ok());
     CHECK(*a == *b);
+}
+
+TEST_CASE("format.writer: a fill writes the same image as the payload it produces") {
+    // Every tensor, f32 and q4_0, given as a fill that copies its payload:
+    // the image must equal the one written from the payloads themselves.
+    test::TinySpec spec;
+    spec.matrix_dtype = DType::q4_0;
+    test::TinyModel m = test::make_tiny_input(spec);
+    auto expected = write_slm(m.input);
+    REQUIRE(expected.ok());
+    std::size_t calls = 0;
+    for (TensorInput& t : m.input.tensors) {
+        t.fill = [&calls, data = t.data, scales = t.scales](std::span<std::uint8_t> out, std::span<float> out_scales) {
+            ++calls;
+            REQUIRE(out.size() == data.size());
+            REQUIRE(out_scales.size() * sizeof(float) == scales.size());
+            std::copy(data.begin(), data.end(), out.begin());
+            if (!scales.empty()) std::memcpy(out_scales.data(), scales.data(), scales.size());
+            return Status{};
+        };
+        t.data = {};
+        t.scales = {};
+    }
+    auto filled = write_slm(m.input);
+    REQUIRE(filled.ok());
+    CHECK(calls == m.input.tensors.size());
+    CHECK(*filled == *expected);
+
+    SUBCASE("a fill's error is returned as it is") {
+        find_input(m.input, "layers.0.attention.wk.weight")->fill = [](std::span<std::uint8_t>, std::span<float>) {
+            return Status{make_error(ErrorCode::invalid_input, "quant.non_finite", "row 3 holds NaN")};
+        };
+        auto r = write_slm(m.input);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().id == "quant.non_finite");
+        CHECK(r.error().message == "row 3 holds NaN");
+    }
+    SUBCASE("a fill's block size is still checked") {
+        find_input(m.input, "layers.0.attention.wq.weight")->block_size = 3;
+        check_writer_error(m.input, "format.bad_block_size", "wq");
+    }
 }
 
 TEST_CASE("format.writer: layout is header then tokenizer then directory then aligned data") {
