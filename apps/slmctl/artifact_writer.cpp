@@ -16,19 +16,36 @@ void add_add_options(CLI::App* cmd, AddArgs& args) {
     add_registry_options(cmd, args.registry, true);
 }
 
+namespace {
+
+// A last guard for every command that derives a manifest from options
+// (--name, --version): nothing is published unless the manifest is valid.
+slm::Status check_manifest(const nlohmann::json& manifest, const std::string& output) {
+    return slm::package::validate_against_schema(manifest, "skill-manifest.schema.json",
+                                                 [&](const std::string&) { return "manifest for " + output; });
+}
+
+}  // namespace
+
 slm::Result<WrittenArtifact> write_artifact_files(slm::Bytes slm, const nlohmann::json& manifest,
                                                   const std::string& output, const std::string& manifest_path) {
-    // A last guard for every command that derives a manifest from options
-    // (--name, --version): nothing is written unless the manifest is valid.
-    SLM_TRY(slm::package::validate_against_schema(manifest, "skill-manifest.schema.json",
-                                                  [&](const std::string&) { return "manifest for " + output; }));
+    SLM_TRY(check_manifest(manifest, output));
+    auto staged = slm::StagedFile::write(output, slm);
+    if (!staged) return staged.take_error();
+    return commit_artifact_files(std::move(*staged), manifest, manifest_path);
+}
+
+slm::Result<WrittenArtifact> commit_artifact_files(slm::StagedFile artifact, const nlohmann::json& manifest,
+                                                   const std::string& manifest_path) {
+    const std::string& output = artifact.path();
+    SLM_TRY(check_manifest(manifest, output));
     WrittenArtifact w;
     w.artifact = output;
     w.manifest = manifest_path.empty() ? slm::package::default_manifest_path(output) : manifest_path;
     w.provenance = slm::package::default_provenance_path(output);
     w.provenance_bytes = slm::package::provenance_bytes(
         slm::package::provenance_statement(manifest, std::filesystem::path(output).filename().string()));
-    SLM_TRY(slm::write_file_atomic(output, slm));
+    SLM_TRY(artifact.commit());
     SLM_TRY(slm::write_file_atomic(w.manifest, slm::package::manifest_bytes(manifest)));
     SLM_TRY(slm::write_file_atomic(w.provenance, std::string_view(w.provenance_bytes)));
     return w;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/bytes.hpp"
+#include "core/io.hpp"
 #include "package/pack.hpp"
 #include "registry_args.hpp"
 
@@ -31,6 +32,12 @@ struct WrittenArtifact {
 // "<output>.manifest.json".
 slm::Result<WrittenArtifact> write_artifact_files(slm::Bytes slm, const nlohmann::json& manifest,
                                                   const std::string& output, const std::string& manifest_path);
+
+// The same for an artifact already staged (written and fsynced under a
+// temporary name) while the manifest was being made: publishes it, then the
+// manifest and the provenance.
+slm::Result<WrittenArtifact> commit_artifact_files(slm::StagedFile artifact, const nlohmann::json& manifest,
+                                                   const std::string& manifest_path);
 
 // With --add: stores the written artifact in the registry and records the
 // result in `summary` ("registry": {...}). Returns an exit code.

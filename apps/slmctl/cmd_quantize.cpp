@@ -73,9 +73,21 @@ int run_quantize(const QuantizeArgs& a) {
     // nothing is written before the check.
     const std::shared_future<std::string> input_digest =
         std::async(std::launch::async, [&file] { return slm::sha256_ref(file->bytes()); }).share();
-    slm::package::QuantizeOptions opt{target, a.block_size, a.requantize, [input_digest] { return input_digest.get(); }};
+    // The output is written and fsynced under a temporary name on a third
+    // thread while both digests are computed, and published only once the
+    // input has checked out.
+    std::future<slm::Result<slm::StagedFile>> staged;
+    slm::package::QuantizeOptions opt{target, a.block_size, a.requantize, [input_digest] { return input_digest.get(); },
+                                      [&staged, &a](slm::Bytes image) {
+                                          staged = std::async(std::launch::async, [image, &a] {
+                                              return slm::StagedFile::write(a.output, image);
+                                          });
+                                      }};
     auto q = slm::package::quantize_artifact(file->view(), slm::package::skill_info_from_manifest(*parent_manifest),
                                              opt, a.version.empty() ? std::nullopt : std::optional(a.version));
+    // The stager reads q's image: it finishes before q can go out of scope.
+    std::optional<slm::Result<slm::StagedFile>> artifact;
+    if (staged.valid()) artifact = staged.get();
     if ((*parent_manifest)["artifact"]["digest"] != input_digest.get()) {
         // A corrupt input is reported as such; an intact one belongs to another manifest.
         if (auto full = slm::format::parse_slm(file->bytes(), a.input); !full) return report_error(full.error());
@@ -83,6 +95,7 @@ int run_quantize(const QuantizeArgs& a) {
                                             manifest_in + " describes another artifact than " + a.input));
     }
     if (!q) return report_error(q.error());
+    if (!*artifact) return report_error(artifact->error());  // set: on_image runs when q succeeds
 
     nlohmann::json report = nullptr;
     if (!a.no_report) {
@@ -90,7 +103,7 @@ int run_quantize(const QuantizeArgs& a) {
         if (!r) return report_error(r.error());
         report = std::move(*r);
     }
-    auto written = write_artifact_files(slm::Bytes(q->slm), q->manifest, a.output, a.manifest_out);
+    auto written = commit_artifact_files(std::move(**artifact), q->manifest, a.manifest_out);
     if (!written) return report_error(written.error());
     nlohmann::json summary = nlohmann::json::object();
     if (int rc = add_to_registry(a.add, slm::Bytes(q->slm), q->manifest, *written, summary); rc != 0)

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace slm {
 namespace {
@@ -104,27 +105,61 @@ Result<std::vector<std::uint8_t>> read_binary_file(const std::string& path) {
     return std::vector<std::uint8_t>(text->begin(), text->end());
 }
 
-Status write_file_atomic(const std::string& path, Bytes data, bool durable) {
+Result<StagedFile> StagedFile::write(const std::string& path, Bytes data, bool durable) {
     static std::atomic<unsigned> counter{0};
     std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" +
                       std::to_string(counter.fetch_add(1));
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return io_error(open_error_code(), tmp, "create");
+    StagedFile staged(path, tmp, durable);  // from here on, removed unless committed
     Status st = write_all(fd, data, tmp);
     if (st && durable && ::fsync(fd) != 0) st = io_error(ErrorCode::internal, tmp, "fsync");
     ::close(fd);
-    if (st && ::rename(tmp.c_str(), path.c_str()) != 0) st = io_error(ErrorCode::internal, path, "rename");
-    if (!st) {
-        ::unlink(tmp.c_str());
-        return st;
+    if (!st) return st.take_error();
+    return staged;
+}
+
+StagedFile::StagedFile(StagedFile&& other) noexcept
+    : path_(std::move(other.path_)), tmp_(std::exchange(other.tmp_, {})), durable_(other.durable_) {}
+
+StagedFile& StagedFile::operator=(StagedFile&& other) noexcept {
+    if (this != &other) {
+        discard();
+        path_ = std::move(other.path_);
+        tmp_ = std::exchange(other.tmp_, {});
+        durable_ = other.durable_;
     }
-    if (!durable) return {};
-    int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return *this;
+}
+
+StagedFile::~StagedFile() { discard(); }
+
+void StagedFile::discard() {
+    if (!tmp_.empty()) ::unlink(tmp_.c_str());
+    tmp_.clear();
+}
+
+Status StagedFile::commit() {
+    if (tmp_.empty()) return make_error(ErrorCode::internal, "io.not_staged", path_ + ": nothing staged to commit");
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+        Error e = io_error(ErrorCode::internal, path_, "rename");
+        discard();
+        return e;
+    }
+    tmp_.clear();
+    if (!durable_) return {};
+    int dfd = ::open(parent_dir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         ::fsync(dfd);
         ::close(dfd);
     }
     return {};
+}
+
+Status write_file_atomic(const std::string& path, Bytes data, bool durable) {
+    auto staged = StagedFile::write(path, data, durable);
+    if (!staged) return staged.take_error();
+    return staged->commit();
 }
 
 }  // namespace slm

@@ -41,6 +41,32 @@ Result<std::vector<std::uint8_t>> read_binary_file(const std::string& path);
 // after a process crash, but not after a power loss (for caches that can be
 // rebuilt, such as the registry's views).
 Status write_file_atomic(const std::string& path, Bytes data, bool durable = true);
+
+// The two halves of write_file_atomic, for a caller with other work to do
+// before it decides to publish: write() creates and fills (and, if durable,
+// fsyncs) the temporary file; commit() renames it over `path` and fsyncs the
+// directory. A staged file never committed is removed when destroyed.
+class StagedFile {
+public:
+    static Result<StagedFile> write(const std::string& path, Bytes data, bool durable = true);
+
+    StagedFile(StagedFile&& other) noexcept;
+    StagedFile& operator=(StagedFile&& other) noexcept;
+    StagedFile(const StagedFile&) = delete;
+    StagedFile& operator=(const StagedFile&) = delete;
+    ~StagedFile();
+
+    Status commit();
+    const std::string& path() const { return path_; }
+
+private:
+    StagedFile(std::string path, std::string tmp, bool durable)
+        : path_(std::move(path)), tmp_(std::move(tmp)), durable_(durable) {}
+    void discard();
+
+    std::string path_, tmp_;  // tmp_ empty once committed or discarded
+    bool durable_ = true;
+};
 inline Status write_file_atomic(const std::string& path, std::string_view text, bool durable = true) {
     return write_file_atomic(path, as_bytes(text), durable);
 }

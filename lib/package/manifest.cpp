@@ -46,6 +46,11 @@ nlohmann::json model_facts(const format::SlmView& view) {
 }
 
 nlohmann::json make_manifest(const SkillInfo& info, const Provenance& prov, const format::SlmView& view) {
+    return make_manifest(info, prov, view, sha256_ref(view.file_bytes()));
+}
+
+nlohmann::json make_manifest(const SkillInfo& info, const Provenance& prov, const format::SlmView& view,
+                             const std::string& artifact_digest) {
     using nlohmann::json;
     const auto& c = view.config();
     json parents = json::array();
@@ -59,7 +64,7 @@ nlohmann::json make_manifest(const SkillInfo& info, const Provenance& prov, cons
         {"name", info.name},
         {"version", info.version},
         {"artifact",
-         {{"digest", sha256_ref(view.file_bytes())},
+         {{"digest", artifact_digest},
           {"size", view.file_bytes().size()},
           {"media_type", k_model_media_type}}},
         {"parents", parents},

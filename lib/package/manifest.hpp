@@ -34,6 +34,9 @@ struct Provenance {
 // the validated container view (digest, size, model and tokenizer facts).
 nlohmann::json make_manifest(const SkillInfo& info, const Provenance& provenance,
                              const format::SlmView& artifact);
+// The same with the artifact's "sha256:<hex>" already computed by the caller.
+nlohmann::json make_manifest(const SkillInfo& info, const Provenance& provenance, const format::SlmView& artifact,
+                             const std::string& artifact_digest);
 
 // The manifest's "model" object: architecture, hyper-parameters, parameter count.
 nlohmann::json model_facts(const format::SlmView& view);

@@ -113,6 +113,11 @@ Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const 
     // Parsed for the manifest's facts; the checksum was computed just now.
     auto view = format::parse_slm(*image, "<quantized>", format::ReadOptions{false});
     if (!view) return view.take_error();
+    // Nothing below fails: the image handed out here is the returned one.
+    if (opt.on_image) opt.on_image(Bytes(*image));
+    // Hashed before asking for the input's digest, which the caller may
+    // still be computing on another thread.
+    const std::string artifact_digest = sha256_ref(*image);
 
     SkillInfo derived = info;
     // Build metadata is one "+" part: a second tag joins it with a dot
@@ -125,8 +130,8 @@ Result<QuantizedArtifact> quantize_artifact(const format::SlmView& input, const 
         {opt.input_digest ? opt.input_digest() : sha256_ref(input.file_bytes()), "input-model", "slm"});
     prov.parameters = {{"dtype", name_of(opt.target)}, {"block_size", opt.block_size},
                        {"requantize", opt.requantize}, {"reference", "ggml quantize_row_*_ref"}};
-    out.manifest = make_manifest(derived, prov, *view);
-    out.artifact_digest = out.manifest["artifact"]["digest"].get<std::string>();  // hashed there
+    out.manifest = make_manifest(derived, prov, *view, artifact_digest);
+    out.artifact_digest = artifact_digest;
     out.manifest_id = manifest_id(out.manifest);
     out.slm = std::move(*image);
     return out;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "format/layout.hpp"
 #include "format/reader.hpp"
@@ -27,6 +28,11 @@ struct QuantizeOptions {
     // once, after the tensors are converted, so a caller that needs the digest
     // anyway can compute it concurrently; unset: computed here.
     std::function<std::string()> input_digest;
+    // Called with the finished output image before it is hashed, e.g. to
+    // start writing it out while the manifest is made. Only called when
+    // quantize_artifact then succeeds: the bytes are those of the returned
+    // artifact's `slm` and stay valid while the caller keeps it.
+    std::function<void(Bytes image)> on_image;
 };
 
 struct TensorDecision {

@@ -38,7 +38,12 @@ expect_exit 0 "re-quantizing with --requantize" -- "$SLMCTL" quantize tiny-q4_0.
   && ok || fail "re-quantized version joins the build tags with a dot"
 expect_exit 2 "bad target dtype" -- "$SLMCTL" quantize tiny.slm --to q3_k -o x.slm
 expect_exit 5 "missing input" -- "$SLMCTL" quantize nope.slm --to q8_0 -o x.slm
-expect_exit 1 "manifest of another artifact" -- "$SLMCTL" quantize tiny.slm --to q8_0 -o x.slm --manifest tiny-gqa.manifest.json
+expect_exit 1 "manifest of another artifact" -- "$SLMCTL" quantize tiny.slm --to q8_0 -o mm.slm --manifest tiny-gqa.manifest.json
+# The output is staged while the input is hashed: a refused input leaves no
+# file behind, not even the temporary one.
+if compgen -G "mm.*" >/dev/null; then fail "refused input left files: $(echo mm.*)"; else ok; fi
+expect_exit 5 "output directory missing" -- "$SLMCTL" quantize tiny.slm --to q8_0 -o no-such-dir/x.slm --no-report
+grep -q "no-such-dir/x.slm" "$WORK/err" && ok || fail "missing output directory not named: $(cat "$WORK/err")"
 # A block size that does not divide rows keeps those tensors f32 (stated in the report).
 expect_exit 0 "block size 64" -- "$SLMCTL" quantize tiny.slm --to q8_0 --block-size 64 -o b64.slm --json --no-report
 "$PY" -c "

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "core/io.hpp"
@@ -31,6 +33,13 @@ public:
     std::string file(const std::string& name) {
         files_.push_back(path_ + "/" + name);
         return files_.back();
+    }
+    // Names of the files in the directory now, sorted.
+    std::vector<std::string> listing() const {
+        std::vector<std::string> names;
+        for (const auto& e : std::filesystem::directory_iterator(path_)) names.push_back(e.path().filename().string());
+        std::sort(names.begin(), names.end());
+        return names;
     }
 
 private:
@@ -93,5 +102,41 @@ TEST_CASE("format.slm_file: errors name the path") {
         ReadOptions no_sum;
         no_sum.verify_checksum = false;
         CHECK(SlmFile::open(path, no_sum).ok());
+    }
+}
+
+TEST_CASE("core.io: a staged file appears only on commit, and is removed if never committed") {
+    TempDir dir;
+    const std::string path = dir.file("out.bin");
+    const std::string old_text = "old contents";
+    REQUIRE(write_file_atomic(path, std::string_view(old_text)).ok());
+    const std::string new_text = "new contents, longer than the old";
+
+    SUBCASE("commit replaces the old file") {
+        auto staged = StagedFile::write(path, as_bytes(std::string_view(new_text)));
+        REQUIRE(staged.ok());
+        CHECK(dir.listing().size() == 2);  // the old file and the temporary one
+        CHECK(*read_text_file(path) == old_text);
+        REQUIRE(staged->commit().ok());
+        CHECK(*read_text_file(path) == new_text);
+        CHECK(dir.listing() == std::vector<std::string>{"out.bin"});
+        CHECK_FALSE(staged->commit().ok());  // once only
+    }
+    SUBCASE("dropped without commit: the old file stays, nothing else is left") {
+        {
+            auto staged = StagedFile::write(path, as_bytes(std::string_view(new_text)));
+            REQUIRE(staged.ok());
+            StagedFile moved = std::move(*staged);  // the moved-from one owns nothing
+        }
+        CHECK(*read_text_file(path) == old_text);
+        CHECK(dir.listing() == std::vector<std::string>{"out.bin"});
+    }
+    SUBCASE("a directory that does not exist is an error naming the file") {
+        const std::string missing = path + ".d/inner.bin";
+        auto staged = StagedFile::write(missing, as_bytes(std::string_view(new_text)));
+        REQUIRE_FALSE(staged.ok());
+        CHECK(staged.error().code == ErrorCode::not_found);
+        CHECK(staged.error().message.find("out.bin.d/inner.bin") != std::string::npos);
+        CHECK(dir.listing() == std::vector<std::string>{"out.bin"});
     }
 }
