@@ -7,6 +7,10 @@
 #include <limits>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace slm::runtime {
 
 namespace {
@@ -40,23 +44,35 @@ Status validate(const SamplerOptions& o) {
 
 std::uint32_t argmax(std::span<const float> values) {
     assert(!values.empty());
-    // The first largest non-NaN value, found in two vectorisable passes: the
-    // maximum (8 independent lanes), then its first index.
-    constexpr std::size_t lanes = 8;
-    float lane_max[lanes];
-    std::fill(lane_max, lane_max + lanes, -std::numeric_limits<float>::infinity());
+    // The first largest non-NaN value, in two passes: the maximum, then its
+    // first index. Greedy decoding runs this over the whole vocabulary for
+    // every token on the calling thread, so both passes use SSE2 where it
+    // exists (every x86-64 CPU); GCC does not vectorise the scalar forms.
     const std::size_t n = values.size();
+    const float* v = values.data();
+    float max = -std::numeric_limits<float>::infinity();
     std::size_t i = 0;
-    for (; i + lanes <= n; i += lanes) {
-        for (std::size_t k = 0; k < lanes; ++k) {
-            lane_max[k] = values[i + k] > lane_max[k] ? values[i + k] : lane_max[k];
-        }
+#if defined(__SSE2__)
+    // maxps(x, m) returns m where x is NaN, like the scalar loop below.
+    __m128 m0 = _mm_set1_ps(max), m1 = m0, m2 = m0, m3 = m0;
+    for (; i + 16 <= n; i += 16) {
+        m0 = _mm_max_ps(_mm_loadu_ps(v + i), m0);
+        m1 = _mm_max_ps(_mm_loadu_ps(v + i + 4), m1);
+        m2 = _mm_max_ps(_mm_loadu_ps(v + i + 8), m2);
+        m3 = _mm_max_ps(_mm_loadu_ps(v + i + 12), m3);
     }
-    float max = lane_max[0];
-    for (std::size_t k = 1; k < lanes; ++k) max = lane_max[k] > max ? lane_max[k] : max;
-    for (; i < n; ++i) max = values[i] > max ? values[i] : max;
-    for (i = 0; i < n; ++i) {
-        if (values[i] == max) return static_cast<std::uint32_t>(i);
+    float lanes[4];
+    _mm_storeu_ps(lanes, _mm_max_ps(_mm_max_ps(m0, m1), _mm_max_ps(m2, m3)));
+    for (float l : lanes) max = l > max ? l : max;
+#endif
+    for (; i < n; ++i) max = v[i] > max ? v[i] : max;
+    i = 0;
+#if defined(__SSE2__)
+    const __m128 wanted = _mm_set1_ps(max);
+    while (i + 4 <= n && _mm_movemask_ps(_mm_cmpeq_ps(_mm_loadu_ps(v + i), wanted)) == 0) i += 4;
+#endif
+    for (; i < n; ++i) {
+        if (v[i] == max) return static_cast<std::uint32_t>(i);
     }
     return static_cast<std::uint32_t>(n - 1);  // all NaN
 }

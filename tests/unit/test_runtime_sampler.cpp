@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -48,6 +49,39 @@ TEST_CASE("runtime.sampler: greedy is the argmax, first index on ties") {
     CHECK(runtime::argmax(std::vector<float>{1.0f, 3.0f, 3.0f, 2.0f}) == 1);
     const float nan = std::numeric_limits<float>::quiet_NaN();
     CHECK(runtime::argmax(std::vector<float>{nan, 1.0f, 2.0f}) == 2);
+}
+
+TEST_CASE("runtime.sampler: argmax equals a scalar scan on every length, with NaN and infinities") {
+    // The first index of the largest non-NaN value; n - 1 when all are NaN.
+    auto reference = [](const std::vector<float>& v) {
+        std::size_t best = v.size() - 1;
+        bool found = false;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (std::isnan(v[i])) continue;
+            if (!found || v[i] > v[best]) best = i, found = true;
+        }
+        return static_cast<std::uint32_t>(best);
+    };
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float inf = std::numeric_limits<float>::infinity();
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> pick(0, 9);
+    for (std::size_t n : {1u, 2u, 3u, 4u, 5u, 15u, 16u, 17u, 31u, 33u, 64u, 100u, 32000u}) {
+        for (int round = 0; round < 40; ++round) {
+            std::vector<float> v(n);
+            for (float& x : v) {
+                const int k = pick(rng);
+                // Few distinct values, so ties are common.
+                x = k == 0 ? nan : k == 1 ? -inf : k == 2 && round % 4 == 0 ? inf : static_cast<float>(k % 4);
+            }
+            if (round == 1) std::fill(v.begin(), v.end(), nan);
+            if (round == 2) std::fill(v.begin(), v.end(), -inf);
+            if (round == 3) v.back() = 100.0f;  // the maximum in the scalar tail
+            CAPTURE(n);
+            CAPTURE(round);
+            CHECK(runtime::argmax(v) == reference(v));
+        }
+    }
 }
 
 TEST_CASE("runtime.sampler: top_k = 1 is greedy at any temperature and seed") {
