@@ -107,6 +107,20 @@ if prefill:
                         if r["model"] == m and r["activations"] == act and r["threads"] == t and r["batch"] == 32]
                 if one and many:
                     print(f"| {m} | {act} | {t} | {max(one):.0f} | {max(many):.0f} | {max(many) / max(one):.2f}x |")
+kernel_rows = [r for r in rows if r["kind"] == "kernel_set"]
+if kernel_rows:
+    print("\n## Kernel sets\n")
+    print("Every kernel set this CPU supports (`--kernel`), one thread, the same 128 tokens; q8_0/q4_0 with "
+          "int8 activations. The rows above use `auto`: the best of them, the last row.\n")
+    sets = list(dict.fromkeys(r["kernel"] for r in kernel_rows))
+    print("| kernels | " + " | ".join(f"{m} tok/s" for m in ("f32", "q8_0", "q4_0")) + " |")
+    print("|---|---|---|---|")
+    for k in sets:
+        cells = []
+        for m in ("f32", "q8_0", "q4_0"):
+            sel = [r["decode_tok_s"] for r in kernel_rows if r["kernel"] == k and r["model"] == m]
+            cells.append(f"{max(sel):.0f}" if sel else "-")
+        print(f"| {k} | " + " | ".join(cells) + " |")
 wasm = [r for r in rows if r["kind"] == "wasm"]
 if wasm:
     node = wasm[0].get("node", "")

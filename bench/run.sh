@@ -104,6 +104,22 @@ for _ in $(seq "$repeats"); do
     done
   done
 done
+# Each kernel set this CPU supports (the rows above use the best), 1 thread;
+# quantized models with int8 activations, whose kernels differ most by set.
+kernel_sets=$("$SLMCTL" run --help | sed -n 's/.*--kernel TEXT:{\([^}]*\)}.*/\1/p' | tr ',' ' ')
+for _ in $(seq "$repeats"); do
+  for kernel in $kernel_sets; do
+    [[ $kernel == auto ]] && continue
+    for m in f32 q8_0 q4_0; do
+      act=q8_0
+      [[ $m == f32 ]] && act=f32
+      wait_idle
+      "$SLMCTL" run "$OUT/$m.slm" -p "once upon a time there was" -n 128 --ignore-eos --threads 1 \
+        --activations "$act" --kernel "$kernel" --json > "$OUT/run.json" 2>/dev/null || continue  # not on this CPU
+      tag_json "$OUT/run.json" "kind='kernel_set', model='$m'"
+    done
+  done
+done
 # The WASM runtime in Node.js, 1 thread, beside the native rows above.
 wasm="$build/wasm/apps/wasm/slm_runtime.wasm"
 if [[ -f "$wasm" ]] && command -v node >/dev/null; then
