@@ -59,6 +59,18 @@ inline simde__m512 _mm512_cvtepi32_ps(simde__m512i a) {
 }
 #endif
 
+#if !defined(_mm512_mask_srli_epi32)
+// Lanes selected by k: a's lane shifted right (logical) by imm; others: src's.
+inline simde__m512i _mm512_mask_srli_epi32(simde__m512i src, simde__mmask16 k, simde__m512i a, unsigned imm) {
+    auto out = simde_lanes::bits_as<simde_lanes::I32x16>(src);
+    const auto in = simde_lanes::bits_as<simde_lanes::I32x16>(a);
+    for (int i = 0; i < 16; ++i) {
+        if ((k >> i) & 1) out.v[i] = imm > 31 ? 0 : static_cast<std::int32_t>(static_cast<std::uint32_t>(in.v[i]) >> imm);
+    }
+    return simde_lanes::bits_as<simde__m512i>(out);
+}
+#endif
+
 // Only the selected lanes are read or written, as by the instructions (no
 // fault past them), so AddressSanitizer catches a mask one lane too wide.
 #if !defined(_mm512_maskz_loadu_ps)
