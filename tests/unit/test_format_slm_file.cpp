@@ -1,53 +1,17 @@
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
-#include <algorithm>
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 
 #include "core/io.hpp"
 #include "format/slm_file.hpp"
 #include "support/slm_patch.hpp"
+#include "support/temp_dir.hpp"
 #include "support/tiny_model.hpp"
 
 using namespace slm;
 using namespace slm::format;
 
-namespace {
-
-// A private temporary directory, removed with its files at scope exit.
-class TempDir {
-public:
-    TempDir() {
-        const char* base = std::getenv("TMPDIR");
-        std::string pattern = std::string(base && *base ? base : "/tmp") + "/slm-format-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        for (const auto& f : files_) ::unlink(f.c_str());
-        ::rmdir(path_.c_str());
-    }
-    std::string file(const std::string& name) {
-        files_.push_back(path_ + "/" + name);
-        return files_.back();
-    }
-    // Names of the files in the directory now, sorted.
-    std::vector<std::string> listing() const {
-        std::vector<std::string> names;
-        for (const auto& e : std::filesystem::directory_iterator(path_)) names.push_back(e.path().filename().string());
-        std::sort(names.begin(), names.end());
-        return names;
-    }
-
-private:
-    std::string path_;
-    std::vector<std::string> files_;
-};
-
-}  // namespace
+using slm::test::TempDir;
 
 TEST_CASE("format.slm_file: open maps the file and views point into the mapping") {
     TempDir dir;

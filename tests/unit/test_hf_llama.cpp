@@ -19,6 +19,7 @@
 #include "interop/hf_llama.hpp"
 #include "interop/hf_tokenizer_json.hpp"
 #include "interop/safetensors.hpp"
+#include "support/temp_dir.hpp"
 #include "support/tiny_model.hpp"
 #include "tokenizer/gpt2_bytes.hpp"
 #include "tokenizer/gpt2_import.hpp"
@@ -36,18 +37,7 @@ namespace {
 
 const std::string k_space = "\xE2\x96\x81";  // ▁
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("slm-hf-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string str() const { return path.string(); }
-    static inline int counter = 0;
-};
+using TempDir = slm::test::TempDir;
 
 void write_text(const fs::path& path, const std::string& text) {
     REQUIRE(slm::write_file_atomic(path.string(), slm::as_bytes(text)).ok());

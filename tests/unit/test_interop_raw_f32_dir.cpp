@@ -10,22 +10,14 @@
 #include "core/io.hpp"
 #include "interop/raw_f32_dir.hpp"
 
+#include "support/temp_dir.hpp"
+
 using slm::ErrorCode;
 using slm::interop::read_raw_f32;
 
 namespace {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        path = std::filesystem::temp_directory_path() /
-               ("slm-raw-f32-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string str() const { return path.string(); }
-    static inline int counter = 0;
-};
+using TempDir = slm::test::TempDir;
 
 void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
     REQUIRE(slm::write_file_atomic(path, slm::Bytes(bytes)).ok());

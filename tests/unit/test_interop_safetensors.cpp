@@ -14,6 +14,8 @@
 #include "core/io.hpp"
 #include "interop/safetensors.hpp"
 
+#include "support/temp_dir.hpp"
+
 using slm::ErrorCode;
 using slm::interop::SafetensorsFile;
 using slm::interop::SafetensorsTensor;
@@ -56,16 +58,7 @@ std::string entry(std::string_view dtype, std::string_view shape, std::uint64_t 
 
 std::uint32_t bits_of(float f) { return std::bit_cast<std::uint32_t>(f); }
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        path = std::filesystem::temp_directory_path() /
-               ("slm-safetensors-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    static inline int counter = 0;
-};
+using TempDir = slm::test::TempDir;
 
 }  // namespace
 

@@ -12,23 +12,14 @@
 #include "serve/static_files.hpp"
 #include "serve/url_path.hpp"
 
+#include "support/temp_dir.hpp"
+
 using namespace slm::serve;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static int counter = 0;
-        path = fs::temp_directory_path() / ("slm-serve-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using TempDir = slm::test::TempDir;
 
 void write(const fs::path& p, const std::string& text) {
     fs::create_directories(p.parent_path());
