@@ -80,8 +80,11 @@ struct BatchLayer {
     void attention(const quant::KernelSet& kernels, const float* keys, const float* values) const {
         const std::size_t heads = c.n_heads;
         auto attend = [&](std::size_t begin, std::size_t end) {
+            // Head-major: a thread's contiguous range covers whole heads at
+            // every position, so later positions' longer rows do not pile up
+            // on the last thread.
             for (std::size_t i = begin; i < end; ++i) {
-                const std::size_t t = i / heads, h = i % heads;
+                const std::size_t h = i / count, t = i % count;
                 attend_head(c, kernels, row(b.q, t, c.dim()) + h * c.head_dim, h, keys, values, pos + t,
                             b.att.data() + i * c.context_length, row(b.xb, t, c.dim()) + h * c.head_dim);
             }
