@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -41,6 +42,9 @@ Result<std::vector<std::uint8_t>> read_binary_file(const std::string& path);
 // after a process crash, but not after a power loss (for caches that can be
 // rebuilt, such as the registry's views).
 Status write_file_atomic(const std::string& path, Bytes data, bool durable = true);
+inline Status write_file_atomic(const std::string& path, std::string_view text, bool durable = true) {
+    return write_file_atomic(path, as_bytes(text), durable);
+}
 
 // The two halves of write_file_atomic, for a caller with other work to do
 // before it decides to publish: write() creates and fills (and, if durable,
@@ -67,8 +71,5 @@ private:
     std::string path_, tmp_;  // tmp_ empty once committed or discarded
     bool durable_ = true;
 };
-inline Status write_file_atomic(const std::string& path, std::string_view text, bool durable = true) {
-    return write_file_atomic(path, as_bytes(text), durable);
-}
 
 }  // namespace slm
