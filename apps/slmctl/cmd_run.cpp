@@ -228,7 +228,7 @@ void register_run(CLI::App& app, Context& ctx) {
     cmd->add_flag("--no-verify", args->no_verify, "Skip the whole-file checksum (the structure is always checked)");
     cmd->add_flag("--json", args->json, "Print one JSON object at the end instead of streaming text");
     cmd->add_option("--kernel", args->kernel, "Matvec kernels")
-        ->check(CLI::IsMember({"auto", "scalar", "avx2", "avx512", "avx512vnni"}))
+        ->check(CLI::IsMember({"auto", "scalar", "avx2", "avxvnni", "avx512", "avx512vnni"}))
         ->capture_default_str();
     auto* activations =
         cmd->add_option("--activations", args->activations,

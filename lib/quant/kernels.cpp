@@ -26,6 +26,10 @@ constexpr KernelSet k_avx2{"avx2", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2,
                            dot_q8_0_avx2, dot_q4_0_avx2,
                            quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
                            quantize_q8_0_avx2, quantize_q4_0_avx2};
+constexpr KernelSet k_avxvnni{"avxvnni", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2,
+                              dot_q8_0_avx2, dot_q4_0_avx2,
+                              quantize_act_q8_0_avx2, rows_q8_0_q8_0_avxvnni, rows_q4_0_q8_0_avxvnni,
+                              quantize_q8_0_avx2, quantize_q4_0_avx2};
 constexpr KernelSet k_avx512{"avx512", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512,
                              dot_q8_0_avx512, dot_q4_0_avx512,
                              quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
@@ -43,6 +47,7 @@ bool cpu_has_avx2() {
 // GCC's and clang's checks include the OS (XCR0) enabling the ZMM state.
 bool cpu_has_avx512() { return cpu_has_avx2() && __builtin_cpu_supports("avx512f"); }
 bool cpu_has_avx512vnni() { return cpu_has_avx512() && __builtin_cpu_supports("avx512vnni"); }
+bool cpu_has_avxvnni() { return cpu_has_avx2() && __builtin_cpu_supports("avxvnni"); }
 #endif
 
 #if defined(__wasm_simd128__)
@@ -59,6 +64,7 @@ std::vector<const KernelSet*> supported_best_first() {
 #if defined(__x86_64__)
     if (cpu_has_avx512vnni()) sets.push_back(&k_avx512vnni);
     if (cpu_has_avx512()) sets.push_back(&k_avx512);
+    if (cpu_has_avxvnni()) sets.push_back(&k_avxvnni);
     if (cpu_has_avx2()) sets.push_back(&k_avx2);
 #endif
 #if defined(__wasm_simd128__)

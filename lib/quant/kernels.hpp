@@ -23,7 +23,7 @@
 // not depend on which thread computes a row.
 //
 // Selection: the best set the CPU supports, unless the environment variable
-// SLM_KERNEL names another one ("scalar", "avx2", "avx512", "avx512vnni",
+// SLM_KERNEL names another one ("scalar", "avx2", "avxvnni", "avx512", "avx512vnni",
 // "simd128"; an unknown or unsupported name falls back to the best).
 // select_kernels() overrides both.
 #pragma once
@@ -71,7 +71,7 @@ using QuantizeRowFn = bool (*)(const float* x, std::size_t n, std::size_t block_
                                float* scales);
 
 struct KernelSet {
-    std::string_view name;  // "scalar", "avx2", "avx512", "avx512vnni", "simd128" (WebAssembly)
+    std::string_view name;  // "scalar", "avx2", "avxvnni", "avx512", "avx512vnni", "simd128" (WebAssembly)
     DotF32Fn dot_f32;
     DotsF32Fn dots_f32;
     AxpysF32Fn axpys_f32;
@@ -133,7 +133,7 @@ std::vector<const KernelSet*> supported_kernel_sets();
 // The supported set called `name` ("auto" = the best); nullptr if none.
 const KernelSet* find_kernel_set(std::string_view name);
 
-// Makes `name` ("scalar", "avx2", "avx512", "avx512vnni" or "auto") the
+// Makes `name` ("scalar", "avx2", "avxvnni", "avx512", "avx512vnni" or "auto") the
 // active set for the whole process; "quant.kernel_unavailable" (usage) when
 // this build or CPU lacks it. Meant for start-up, tests and benchmarks:
 // concurrent dot calls keep working but may use either set while it changes.

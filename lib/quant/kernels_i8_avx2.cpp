@@ -22,10 +22,6 @@ namespace slm::quant {
 
 namespace {
 
-using int8_rows::fast_block;
-using int8_rows::k_rows;
-using int8_rows::prefetch_group;
-
 SLM_TARGET_AVX2 inline float hmax(__m256 v) {
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));
@@ -45,14 +41,6 @@ SLM_TARGET_AVX2 inline __m256i mul_sum_i8(__m256i w, __m256i a) {
     return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
 }
 
-// 16 packed q4_0 bytes as 32 unsigned nibbles 0..15: low nibbles, then high.
-SLM_TARGET_AVX2 inline __m256i nibbles32(const std::uint8_t* p) {
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m256i both =
-        _mm256_inserti128_si256(_mm256_castsi128_si256(bytes), _mm_srli_epi16(bytes, 4), 1);
-    return _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
-}
-
 // 8 int32 lanes, lane k = sum of (nib[j] - 8) * a[j] over j = 4k .. 4k+3,
 // the same lanes as mul_sum_i8 on nib - 8. The nibbles are unsigned, so
 // maddubs takes them directly; `eights` = maddubs(8, a) removes the offset.
@@ -64,73 +52,6 @@ SLM_TARGET_AVX2 inline __m256i mul_sum_q4(__m256i nib, __m256i a, __m256i eights
 
 SLM_TARGET_AVX2 inline __m256i offset_pairs(__m256i a) {
     return _mm256_maddubs_epi16(_mm256_set1_epi8(8), a);
-}
-
-// Activations matching nibbles32 at byte offset j of a block: a[j..j+16) and
-// a[half+j..half+j+16).
-SLM_TARGET_AVX2 inline __m256i act_for_nibbles(const std::int8_t* a, std::size_t half, std::size_t j) {
-    const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + j));
-    const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + half + j));
-    return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
-}
-
-// R consecutive rows at once: the activation loads are shared and the R
-// accumulator chains are independent; each row's arithmetic is that of R = 1.
-template <std::size_t R>
-SLM_TARGET_AVX2 void q8_rows(const std::int8_t* w, const float* w_scales, const std::int8_t* a,
-                             const float* a_scales, std::size_t block_size, std::size_t n, float* out) {
-    const std::size_t nb = n / block_size;
-    __m256 acc[R];
-    for (std::size_t r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
-    for (std::size_t b = 0, o = 0; b < nb; ++b, o += block_size) {
-        __m256i sum[R];
-        const __m256i a0 = load32(a + o);
-        for (std::size_t r = 0; r < R; ++r) sum[r] = mul_sum_i8(load32(w + r * n + o), a0);
-        for (std::size_t j = 32; j < block_size; j += 32) {
-            const __m256i aj = load32(a + o + j);
-            for (std::size_t r = 0; r < R; ++r) {
-                sum[r] = _mm256_add_epi32(sum[r], mul_sum_i8(load32(w + r * n + o + j), aj));
-            }
-        }
-        const __m256 da = _mm256_broadcast_ss(a_scales + b);
-        for (std::size_t r = 0; r < R; ++r) {
-            const __m256 d = _mm256_mul_ps(_mm256_broadcast_ss(w_scales + r * nb + b), da);  // d_w * d_x
-            acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sum[r]), acc[r]);
-        }
-    }
-    for (std::size_t r = 0; r < R; ++r) out[r] = hsum(acc[r]);
-}
-
-// As q8_rows, for packed nibbles.
-template <std::size_t R>
-SLM_TARGET_AVX2 void q4_rows(const std::uint8_t* w, const float* w_scales, const std::int8_t* a,
-                             const float* a_scales, std::size_t block_size, std::size_t n, float* out) {
-    const std::size_t nb = n / block_size;
-    const std::size_t half = block_size / 2;
-    const std::size_t row_bytes = n / 2;
-    __m256 acc[R];
-    for (std::size_t r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
-    for (std::size_t b = 0; b < nb; ++b) {
-        const std::uint8_t* wb = w + b * half;
-        const std::int8_t* ab = a + b * block_size;
-        __m256i sum[R];
-        const __m256i a0 = block_size == 32 ? load32(ab) : act_for_nibbles(ab, half, 0);
-        const __m256i e0 = offset_pairs(a0);
-        for (std::size_t r = 0; r < R; ++r) sum[r] = mul_sum_q4(nibbles32(wb + r * row_bytes), a0, e0);
-        for (std::size_t j = 16; j < half; j += 16) {
-            const __m256i aj = act_for_nibbles(ab, half, j);
-            const __m256i ej = offset_pairs(aj);
-            for (std::size_t r = 0; r < R; ++r) {
-                sum[r] = _mm256_add_epi32(sum[r], mul_sum_q4(nibbles32(wb + r * row_bytes + j), aj, ej));
-            }
-        }
-        const __m256 da = _mm256_broadcast_ss(a_scales + b);
-        for (std::size_t r = 0; r < R; ++r) {
-            const __m256 d = _mm256_mul_ps(_mm256_broadcast_ss(w_scales + r * nb + b), da);  // d_w * d_x
-            acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sum[r]), acc[r]);
-        }
-    }
-    for (std::size_t r = 0; r < R; ++r) out[r] = hsum(acc[r]);
 }
 
 }  // namespace
@@ -172,31 +93,11 @@ SLM_TARGET_AVX2 void quantize_act_q8_0_avx2(const float* x, std::size_t n, std::
     }
 }
 
-SLM_TARGET_AVX2 void rows_q8_0_q8_0_avx2(const std::int8_t* w, const float* w_scales, const std::int8_t* a,
-                                         const float* a_scales, std::size_t block_size, std::size_t n,
-                                         std::size_t rows, float* out) {
-    if (!fast_block(block_size)) return rows_q8_0_q8_0_ref(w, w_scales, a, a_scales, block_size, n, rows, out);
-    const std::size_t nb = n / block_size;
-    std::size_t r = 0;
-    for (; r + k_rows <= rows; r += k_rows) {
-        prefetch_group(w, n, w_scales, nb, r, rows);
-        q8_rows<k_rows>(w + r * n, w_scales + r * nb, a, a_scales, block_size, n, out + r);
-    }
-    for (; r < rows; ++r) q8_rows<1>(w + r * n, w_scales + r * nb, a, a_scales, block_size, n, out + r);
-}
-
-SLM_TARGET_AVX2 void rows_q4_0_q8_0_avx2(const std::uint8_t* w, const float* w_scales, const std::int8_t* a,
-                                         const float* a_scales, std::size_t block_size, std::size_t n,
-                                         std::size_t rows, float* out) {
-    if (!fast_block(block_size)) return rows_q4_0_q8_0_ref(w, w_scales, a, a_scales, block_size, n, rows, out);
-    const std::size_t nb = n / block_size;
-    std::size_t r = 0;
-    for (; r + k_rows <= rows; r += k_rows) {
-        prefetch_group(w, n / 2, w_scales, nb, r, rows);
-        q4_rows<k_rows>(w + r * (n / 2), w_scales + r * nb, a, a_scales, block_size, n, out + r);
-    }
-    for (; r < rows; ++r) q4_rows<1>(w + r * (n / 2), w_scales + r * nb, a, a_scales, block_size, n, out + r);
-}
+#define SLM_TARGET_I8 SLM_TARGET_AVX2
+#define SLM_I8_NAME(name) name##_avx2
+#include "quant/kernels_i8_avx2_body.inc"
+#undef SLM_I8_NAME
+#undef SLM_TARGET_I8
 
 }  // namespace slm::quant
 

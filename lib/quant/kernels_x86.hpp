@@ -35,6 +35,16 @@ void rows_q4_0_q8_0_avx2(const std::uint8_t* w, const float* w_scales, const std
                          const float* a_scales, std::size_t block_size, std::size_t n,
                          std::size_t rows, float* out);
 
+// AVX2 + AVX-VNNI int8-activation kernels (the "avxvnni" set, which
+// otherwise is the "avx2" one): the same lanes and f32 steps as the AVX2
+// ones, so the same bits.
+void rows_q8_0_q8_0_avxvnni(const std::int8_t* w, const float* w_scales, const std::int8_t* a,
+                            const float* a_scales, std::size_t block_size, std::size_t n,
+                            std::size_t rows, float* out);
+void rows_q4_0_q8_0_avxvnni(const std::uint8_t* w, const float* w_scales, const std::int8_t* a,
+                            const float* a_scales, std::size_t block_size, std::size_t n,
+                            std::size_t rows, float* out);
+
 // Weight quantizers with the reference's bytes (quantize_avx2.cpp; also used
 // by the AVX-512 sets).
 bool quantize_q8_0_avx2(const float* x, std::size_t n, std::size_t block_size, void* values, float* scales);

@@ -52,7 +52,7 @@ for name in "${FIXTURES[@]}"; do
   grep -qF "\"stop_reason\": \"$want_stop\"" "$name.golden.json" && ok || fail "$name stop reason vs golden"
 
   # The same tokens with 2 threads and with every kernel set this CPU runs.
-  for extra in "--threads 2" "--kernel scalar" "--kernel avx2" "--kernel avx512" "--kernel avx512vnni" \
+  for extra in "--threads 2" "--kernel scalar" "--kernel avx2" "--kernel avxvnni" "--kernel avx512" "--kernel avx512vnni" \
     "--threads 3 --kernel scalar"; do
     # shellcheck disable=SC2086
     "$SLMCTL" run "$name.slm" -p "$prompt" -n 64 --json $extra >variant.json 2>variant.err
@@ -80,7 +80,7 @@ for base in tiny-gqa tiny-tied; do
     expect_exit 0 "run $base-$q scalar" -- "$SLMCTL" run "$base-$q.slm" -p "the quick brown fox" -n 48 --json \
       --kernel scalar
     json_ids out generated_tokens >"$base-$q.scalar"
-    for extra in "--threads 2" "--kernel avx2" "--kernel avx512" "--kernel avx512vnni"; do
+    for extra in "--threads 2" "--kernel avx2" "--kernel avxvnni" "--kernel avx512" "--kernel avx512vnni"; do
       # shellcheck disable=SC2086
       "$SLMCTL" run "$base-$q.slm" -p "the quick brown fox" -n 48 --json $extra >variant.json 2>variant.err
       rc=$?
@@ -101,7 +101,7 @@ for k in ["prompt_tokens", "generated_tokens", "text", "stop_reason", "load_ms",
     assert k in r, k
 assert r["artifact_digest"] == "sha256:" + sys.argv[2], r["artifact_digest"]
 assert r["threads"] == 1 and r["peak_rss_bytes"] > 0 and r["decode_tok_s"] > 0
-assert r["kernel"] in ("scalar", "avx2", "avx512", "avx512vnni"), r["kernel"]
+assert r["kernel"] in ("scalar", "avx2", "avxvnni", "avx512", "avx512vnni"), r["kernel"]
 assert r["prompt_tokens"][0] == 256  # BOS
 PY
 

@@ -115,10 +115,16 @@ TEST_CASE("quant.kernels: the x86 sets follow the CPU's features, best first") {
     const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
     const bool avx512vnni = avx512 && __builtin_cpu_supports("avx512vnni");
+    const bool avxvnni = avx2 && __builtin_cpu_supports("avxvnni");
     CHECK((find_kernel_set("avx2") != nullptr) == avx2);
+    CHECK((find_kernel_set("avxvnni") != nullptr) == avxvnni);
     CHECK((find_kernel_set("avx512") != nullptr) == avx512);
     CHECK((find_kernel_set("avx512vnni") != nullptr) == avx512vnni);
-    const std::string best = avx512vnni ? "avx512vnni" : avx512 ? "avx512" : avx2 ? "avx2" : "scalar";
+    const std::string best = avx512vnni ? "avx512vnni"
+                             : avx512   ? "avx512"
+                             : avxvnni  ? "avxvnni"
+                             : avx2     ? "avx2"
+                                        : "scalar";
     CHECK(std::string(find_kernel_set("auto")->name) == best);
 }
 #endif
