@@ -159,7 +159,10 @@ int run_eval(const EvalArgs& a) {
 
     auto tokenizer = slm::tokenizer::Tokenizer::create(file->view().tokenizer());
     if (!tokenizer) return report_error(tokenizer.error());
-    auto model = slm::runtime::Model::create(file->view());
+    slm::runtime::ModelOptions model_options;
+    model_options.pack_for_int8 = a.activations == "q8_0";
+    model_options.release = [&file](const void* p, std::size_t n) { file->release(p, n); };
+    auto model = slm::runtime::Model::create(file->view(), model_options);
     if (!model) return report_error(model.error());
     std::optional<slm::format::SlmFile> parent_file;
     std::optional<slm::runtime::Model> parent_model;
@@ -170,11 +173,13 @@ int run_eval(const EvalArgs& a) {
         auto pf = slm::format::SlmFile::open(parent_input->path, read_options);
         if (!pf) return report_error(pf.error());
         parent_file.emplace(std::move(*pf));
-        auto pm = slm::runtime::Model::create(parent_file->view());
+        ctx.parent_digest = slm::sha256_ref(parent_file->bytes());  // before packing releases pages
+        slm::runtime::ModelOptions parent_options = model_options;
+        parent_options.release = [&parent_file](const void* p, std::size_t n) { parent_file->release(p, n); };
+        auto pm = slm::runtime::Model::create(parent_file->view(), parent_options);
         if (!pm) return report_error(pm.error());
         parent_model.emplace(std::move(*pm));
         options.parent = &*parent_model;
-        ctx.parent_digest = slm::sha256_ref(parent_file->bytes());
     }
     options.threads = a.threads;
     options.activations = *slm::quant::find_activation_mode(a.activations);

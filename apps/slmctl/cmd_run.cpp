@@ -100,7 +100,16 @@ int run_run(const RunArgs& a) {
     const slm::format::SlmView& view = file->view();
     auto tokenizer = slm::tokenizer::Tokenizer::create(view.tokenizer());
     if (!tokenizer) return report_error(tokenizer.error());
-    auto model = slm::runtime::Model::create(view);
+    // Digested now, while verification has the file's pages in memory: packing
+    // below lets the packed matrices' pages go.
+    const std::string digest = a.json ? slm::sha256_ref(file->bytes()) : std::string();
+    const bool ggml = a.numerics == "ggml";
+    // ggml numerics always use llama.cpp's int8 activations (--activations is excluded by CLI11).
+    const std::string activations = ggml ? "q8_0" : a.activations;
+    slm::runtime::ModelOptions model_options;
+    model_options.pack_for_int8 = !ggml && activations == "q8_0";
+    model_options.release = [&file](const void* p, std::size_t n) { file->release(p, n); };
+    auto model = slm::runtime::Model::create(view, model_options);
     if (!model) return report_error(model.error());
     const double open_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 
@@ -119,12 +128,9 @@ int run_run(const RunArgs& a) {
     options.threads = a.threads;
     options.prefill_batch = a.batch_size;
     options.numerics = *slm::runtime::find_numerics(a.numerics);  // checked by CLI11
-    const bool ggml = options.numerics == slm::runtime::Numerics::ggml;
     if (ggml && !slm::quant::ggml::host_runs_haswell_build())
         note("slmctl: --numerics ggml reproduces llama.cpp's AVX2 (haswell) CPU build; on this CPU llama.cpp "
              "loads another build, so its logits may differ\n");
-    // ggml numerics always use llama.cpp's int8 activations (--activations is excluded by CLI11).
-    const std::string activations = ggml ? "q8_0" : a.activations;
     options.activations = *slm::quant::find_activation_mode(activations);  // checked by CLI11
     options.stop_at_eos = !a.ignore_eos;
     std::vector<float> dumped;
@@ -160,7 +166,7 @@ int run_run(const RunArgs& a) {
     if (a.json) {
         nlohmann::json out;
         out["model"] = a.model;
-        out["artifact_digest"] = slm::sha256_ref(file->bytes());
+        out["artifact_digest"] = digest;
         out["prompt_tokens"] = prompt_ids;
         out["generated_tokens"] = result->tokens;
         out["text"] = text;
@@ -171,6 +177,7 @@ int run_run(const RunArgs& a) {
         out["prefill_tok_s"] = t.prefill_tok_s;
         out["decode_tok_s"] = t.decode_tok_s;
         out["peak_rss_bytes"] = peak_rss_bytes();
+        out["packed_bytes"] = model->packed_bytes();
         out["threads"] = result->threads;
         out["batch_size"] = a.batch_size;
         out["kernel"] = std::string(slm::quant::kernel_name());

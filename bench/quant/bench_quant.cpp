@@ -20,6 +20,7 @@
 #include "quant/dtype_traits.hpp"
 #include "quant/kernels.hpp"
 #include "quant/matvec.hpp"
+#include "quant/packed.hpp"
 #include "quant/q4_0.hpp"
 #include "quant/q8_0.hpp"
 #include "quant/thread_pool.hpp"
@@ -123,8 +124,8 @@ void bench_matvec() {
                             {"w2 288x768", 288, 768}, {"output 32000x288", 32000, 288}};
     ThreadPool pool2(2);
     std::printf("\nmatvec (%s kernels), us per call\n", std::string(kernel_name()).c_str());
-    std::printf("%-18s %6s %10s %12s %10s %12s\n", "shape", "dtype", "1 thread", "2 thr (wall)", "i8 1 thr",
-                "i8 2 thr");
+    std::printf("%-18s %6s %10s %12s %10s %12s %10s %12s\n", "shape", "dtype", "1 thread", "2 thr (wall)",
+                "i8 1 thr", "i8 2 thr", "packed 1", "packed 2");
     for (const Shape& s : shapes) {
         for (DType dtype : {DType::f32, DType::q8_0, DType::q4_0}) {
             const DTypeTraits& t = dtype_traits(dtype);
@@ -149,8 +150,23 @@ void bench_matvec() {
                 MatvecInput in(x.data(), s.n, ActivationMode::q8_0, xq.data(), xs.data());
                 matvec(out.data(), view, in, s.rows, &pool2);
             }, false);
-            std::printf("%-18s %6s %10.2f %12.2f %10.2f %12.2f\n", s.what, std::string(t.name).c_str(), t1 / 1e3,
-                        t2 / 1e3, t3 / 1e3, t4 / 1e3);
+            // The same int8 products from the packed layout, where the kernel set has it.
+            double t5 = 0.0, t6 = 0.0;
+            if (packable(view, s.n) && active_kernels().rows_q8_0_packed != nullptr) {
+                const PackedMatrix packed = PackedMatrix::pack(view, s.rows, s.n);
+                WeightView pview = view;
+                pview.packed = &packed;
+                t5 = time_ns(calls, [&] {
+                    MatvecInput in(x.data(), s.n, ActivationMode::q8_0, xq.data(), xs.data());
+                    matvec(out.data(), pview, in, s.rows, nullptr);
+                });
+                t6 = time_ns(calls, [&] {
+                    MatvecInput in(x.data(), s.n, ActivationMode::q8_0, xq.data(), xs.data());
+                    matvec(out.data(), pview, in, s.rows, &pool2);
+                }, false);
+            }
+            std::printf("%-18s %6s %10.2f %12.2f %10.2f %12.2f %10.2f %12.2f\n", s.what, std::string(t.name).c_str(),
+                        t1 / 1e3, t2 / 1e3, t3 / 1e3, t4 / 1e3, t5 / 1e3, t6 / 1e3);
         }
     }
 }

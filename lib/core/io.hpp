@@ -27,6 +27,11 @@ public:
     Bytes bytes() const { return {data_, size_}; }
     const std::string& path() const { return path_; }
 
+    // Drops the pages wholly inside [p, p + n) from this process's memory, for
+    // bytes that have been copied elsewhere; touched again, they are read back
+    // from the file. A hint: ranges outside the mapping are ignored.
+    void release(const void* p, std::size_t n) const;
+
 private:
     std::string path_;
     const std::uint8_t* data_ = nullptr;

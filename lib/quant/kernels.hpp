@@ -63,6 +63,13 @@ using RowsQ4Q8Fn = void (*)(const std::uint8_t* w, const float* w_scales, const 
                             const float* a_scales, std::size_t block_size, std::size_t n,
                             std::size_t rows, float* out);
 
+// `groups` consecutive groups of a packed matrix (packed.hpp), starting at
+// `packed`, against int8 activations a (n values, blocks of 32, a_scales per
+// block): out[16 g + i] = row i of group g, bit-identical to rows_*_q8_0_ref
+// on the same row in .slm storage. Requires n <= k_packed_max_n.
+using RowsPackedFn = void (*)(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                              const float* a_scales, std::size_t n, float* out);
+
 // A weight row (or rows) with the reference quantizer's exact bytes
 // (quantize_row_q8_0_ref / quantize_row_q4_0_ref), faster where SIMD allows.
 // Returns false, with the outputs unspecified, for input the reference
@@ -80,6 +87,10 @@ struct KernelSet {
     QuantizeActFn quantize_act_q8_0;
     RowsQ8Q8Fn rows_q8_0_q8_0;
     RowsQ4Q8Fn rows_q4_0_q8_0;
+    // Packed-layout kernels, or nullptr where the set has none (matrices
+    // then stay in .slm storage and use the row kernels above).
+    RowsPackedFn rows_q8_0_packed;
+    RowsPackedFn rows_q4_0_packed;
     QuantizeRowFn quantize_q8_0;
     QuantizeRowFn quantize_q4_0;
 };
@@ -123,6 +134,10 @@ void rows_q8_0_q8_0_ref(const std::int8_t* w, const float* w_scales, const std::
 void rows_q4_0_q8_0_ref(const std::uint8_t* w, const float* w_scales, const std::int8_t* a,
                         const float* a_scales, std::size_t block_size, std::size_t n,
                         std::size_t rows, float* out);
+void rows_q8_0_packed_ref(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                          const float* a_scales, std::size_t n, float* out);
+void rows_q4_0_packed_ref(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                          const float* a_scales, std::size_t n, float* out);
 
 // The active set (chosen on first use, see above) and its name.
 const KernelSet& active_kernels();

@@ -16,9 +16,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "quant/int8_rows_common.hpp"
 #include "quant/kernels.hpp"
+#include "quant/packed.hpp"
 
 #define SLM_TARGET_AVX512VNNI __attribute__((target("avx512f,avx512vnni,avx2,fma")))
 

@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "quant/f16.hpp"
 #include "quant/kernels.hpp"
+#include "quant/packed.hpp"
 
 namespace slm::quant {
 
@@ -106,6 +108,55 @@ void rows_q4_0_q8_0_ref(const std::uint8_t* w, const float* w_scales, const std:
     for (std::size_t r = 0; r < rows; ++r) {
         out[r] = dot_q4_0_q8_0_ref(w + r * (n / 2), w_scales + r * nb, a, a_scales, block_size, n);
     }
+}
+
+namespace {
+
+// The packed layout read directly (packed.hpp), with each row's arithmetic
+// that of dot_q8_0_q8_0_ref / dot_q4_0_q8_0_ref.
+template <bool Q4>
+void rows_packed_ref(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                     const float* a_scales, std::size_t n, float* out) {
+    const std::size_t nb = n / k_packed_block;
+    const std::size_t block_bytes = packed_block_bytes(Q4 ? format::DType::q4_0 : format::DType::q8_0);
+    const std::size_t steps = (Q4 ? k_packed_block / 2 : k_packed_block) / 4;  // 4-byte steps per block
+    for (std::size_t g = 0; g < groups; ++g) {
+        for (std::size_t i = 0; i < k_packed_rows; ++i) {
+            float total = 0.0f;
+            for (std::size_t b = 0; b < nb; ++b) {
+                const std::uint8_t* blk = packed + (g * nb + b) * block_bytes;
+                const std::int8_t* ab = a + b * k_packed_block;
+                float scale;
+                std::memcpy(&scale, blk + i * sizeof(float), sizeof(float));
+                std::int32_t sum = 0;
+                for (std::size_t k = 0; k < steps; ++k) {
+                    const std::uint8_t* w = blk + k_packed_rows * sizeof(float) + (k * k_packed_rows + i) * 4;
+                    for (std::size_t j = 0; j < 4; ++j) {
+                        if constexpr (Q4) {
+                            sum += ((w[j] & 0x0F) - 8) * std::int32_t{ab[k * 4 + j]};
+                            sum += ((w[j] >> 4) - 8) * std::int32_t{ab[k_packed_block / 2 + k * 4 + j]};
+                        } else {
+                            sum += (std::int32_t{w[j]} - 128) * std::int32_t{ab[k * 4 + j]};
+                        }
+                    }
+                }
+                total += static_cast<float>(sum) * (scale * a_scales[b]);
+            }
+            out[g * k_packed_rows + i] = total;
+        }
+    }
+}
+
+}  // namespace
+
+void rows_q8_0_packed_ref(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                          const float* a_scales, std::size_t n, float* out) {
+    rows_packed_ref<false>(packed, groups, a, a_scales, n, out);
+}
+
+void rows_q4_0_packed_ref(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                          const float* a_scales, std::size_t n, float* out) {
+    rows_packed_ref<true>(packed, groups, a, a_scales, n, out);
 }
 
 }  // namespace slm::quant

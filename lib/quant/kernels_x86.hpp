@@ -71,6 +71,11 @@ void rows_q8_0_q8_0_avx512vnni(const std::int8_t* w, const float* w_scales, cons
 void rows_q4_0_q8_0_avx512vnni(const std::uint8_t* w, const float* w_scales, const std::int8_t* a,
                                const float* a_scales, std::size_t block_size, std::size_t n,
                                std::size_t rows, float* out);
+// Its packed-layout kernels (packed.hpp): one 16-row group per 512-bit vector.
+void rows_q8_0_packed_avx512vnni(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                                 const float* a_scales, std::size_t n, float* out);
+void rows_q4_0_packed_avx512vnni(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                                 const float* a_scales, std::size_t n, float* out);
 
 }  // namespace slm::quant
 

@@ -17,11 +17,14 @@ using detail::Plan;
 // activations, so every vector after the first reads the tile from cache.
 constexpr std::size_t k_tile_bytes = 32 * 1024;
 
+// Packed matrices tile in whole groups, so no tile recomputes a cut group.
 std::size_t tile_rows(const WeightView& w, std::size_t n) {
     const DTypeTraits& traits = dtype_traits(w.dtype);
     const std::size_t row_bytes =
         traits.value_bytes(n) + traits.scale_count(n, w.block_size) * sizeof(float);
-    return std::max<std::size_t>(1, k_tile_bytes / std::max<std::size_t>(1, row_bytes));
+    const std::size_t rows = std::max<std::size_t>(1, k_tile_bytes / std::max<std::size_t>(1, row_bytes));
+    if (w.packed == nullptr) return rows;
+    return std::max(k_packed_rows, rows / k_packed_rows * k_packed_rows);
 }
 
 // One matvec Plan per vector of the batch (each makes its vector's int8

@@ -24,12 +24,17 @@
 namespace slm::quant {
 
 class ThreadPool;
+class PackedMatrix;
 
 struct WeightView {
     format::DType dtype = format::DType::f32;
     const void* values = nullptr;   // rows x n elements in the dtype's encoding
     const float* scales = nullptr;  // rows x (n / block_size); unused for f32
     std::uint32_t block_size = 0;   // 0 for f32
+    // The same matrix in packed layout (packed.hpp), or nullptr. Used instead
+    // of values/scales with int8 activations when the active kernel set has
+    // packed kernels; the results are the scalar reference's either way.
+    const PackedMatrix* packed = nullptr;
 };
 
 enum class ActivationMode { f32, q8_0 };

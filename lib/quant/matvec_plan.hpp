@@ -9,6 +9,7 @@
 
 #include "quant/kernels.hpp"
 #include "quant/matvec.hpp"
+#include "quant/packed.hpp"
 #include "quant/thread_pool.hpp"
 
 namespace slm::quant::detail {
@@ -45,7 +46,35 @@ struct RowRange {
     std::size_t n;
     const KernelSet* kernels;
 
+    // The packed-layout kernel for this product, or nullptr.
+    RowsPackedFn packed_kernel() const {
+        if (xq == nullptr || w.packed == nullptr) return nullptr;
+        return w.dtype == format::DType::q4_0 ? kernels->rows_q4_0_packed : kernels->rows_q8_0_packed;
+    }
+
+    // Whole groups straight into out; a group the range cuts (at a thread's
+    // or tile's edge, or the matrix's last) through a buffer.
+    void packed_rows(RowsPackedFn kernel, std::size_t begin, std::size_t end) const {
+        constexpr std::size_t G = k_packed_rows;
+        std::size_t r = begin;
+        while (r < end) {
+            const std::size_t g = r / G;
+            if (r % G == 0 && r + G <= end) {
+                const std::size_t groups = (end - r) / G;
+                kernel(w.packed->group(g), groups, xq, xq_scales, n, out + r);
+                r += groups * G;
+            } else {
+                float group_out[G];
+                kernel(w.packed->group(g), 1, xq, xq_scales, n, group_out);
+                const std::size_t stop = std::min(end, (g + 1) * G);
+                std::copy(group_out + (r - g * G), group_out + (stop - g * G), out + r);
+                r = stop;
+            }
+        }
+    }
+
     void operator()(std::size_t begin, std::size_t end) const {
+        if (const RowsPackedFn kernel = packed_kernel()) return packed_rows(kernel, begin, end);
         const std::size_t bs = w.block_size;
         const std::size_t n_scales = bs != 0 ? n / bs : 0;
         switch (w.dtype) {

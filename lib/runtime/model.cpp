@@ -7,6 +7,7 @@
 
 #include "format/tensor_names.hpp"
 #include "quant/dtype_traits.hpp"
+#include "quant/kernels.hpp"
 
 namespace slm::runtime {
 
@@ -46,7 +47,7 @@ quant::WeightView weight_view(const format::TensorView& t) {
 
 }  // namespace
 
-Result<Model> Model::create(const format::SlmView& view) {
+Result<Model> Model::create(const format::SlmView& view, const ModelOptions& options) {
     const format::ModelConfig& c = view.config();
     if (c.model_type != format::k_model_type_llama) {
         return make_error(ErrorCode::incompatible, "runtime.unsupported_model",
@@ -109,6 +110,7 @@ Result<Model> Model::create(const format::SlmView& view) {
     }
     m.final_norm_ = norm_pointer(tensor("norm.weight"));
     m.output_ = c.tied_output ? m.token_embedding_ : weight_view(tensor("output.weight"));
+    if (options.pack_for_int8) m.pack_matrices(options);
 
     const std::uint32_t half = c.head_dim / 2;
     m.rope_freqs_.resize(half);
@@ -119,8 +121,36 @@ Result<Model> Model::create(const format::SlmView& view) {
     return m;
 }
 
+void Model::pack_matrices(const ModelOptions& options) {
+    const quant::KernelSet& kernels = quant::active_kernels();
+    if (kernels.rows_q8_0_packed == nullptr || kernels.rows_q4_0_packed == nullptr) return;
+    auto pack = [&](quant::WeightView& w, std::size_t rows, std::size_t n) {
+        if (!quant::packable(w, n)) return;
+        packed_.push_back(
+            std::make_unique<quant::PackedMatrix>(quant::PackedMatrix::pack(w, rows, n, options.release)));
+        w.packed = packed_.back().get();
+        packed_bytes_ += w.packed->bytes();
+    };
+    const std::size_t dim = config_.dim();
+    const std::size_t ffn = config_.ffn_dim;
+    for (LayerWeights& l : layers_) {
+        pack(l.wq, dim, dim);
+        pack(l.wk, kv_dim(), dim);
+        pack(l.wv, kv_dim(), dim);
+        pack(l.wo, dim, dim);
+        pack(l.w1, ffn, dim);
+        pack(l.w2, dim, ffn);
+        pack(l.w3, ffn, dim);
+    }
+    pack(output_, config_.vocab_size, dim);
+    // A tied output is the embedding: lookups then read the packed copy too,
+    // instead of faulting the released pages back in.
+    if (config_.tied_output) token_embedding_.packed = output_.packed;
+}
+
 void Model::embed(std::uint32_t token, float* out) const {
     assert(token < config_.vocab_size);
+    if (token_embedding_.packed != nullptr) return token_embedding_.packed->dequantize_row(token, out);
     const std::size_t n = dim();
     const quant::DTypeTraits& traits = quant::dtype_traits(token_embedding_.dtype);
     const auto* values = static_cast<const std::uint8_t*>(token_embedding_.values) +

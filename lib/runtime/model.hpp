@@ -6,6 +6,8 @@
 // the bytes the view was parsed from (normally a MappedFile) must outlive the
 // Model. Only derived vectors that are tiny next to the matrices are owned:
 // the RoPE frequencies and, if a file stores them quantized, the norm weights.
+// The exception, on request (ModelOptions::pack_for_int8): a packed copy of
+// the q8_0/q4_0 matrices for kernels that read 16 rows at once.
 //
 // Shapes (rows x row length; a row is dims[0] of the .slm tensor):
 //   token_embedding  (vocab, dim)               one row per token
@@ -19,12 +21,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/result.hpp"
 #include "format/layout.hpp"
 #include "format/reader.hpp"
 #include "quant/matvec.hpp"
+#include "quant/packed.hpp"
 
 namespace slm::runtime {
 
@@ -35,6 +39,20 @@ struct LayerWeights {
     quant::WeightView w1, w2, w3;
 };
 
+struct ModelOptions {
+    // Copy the q8_0/q4_0 matrices into the packed layout (quant/packed.hpp)
+    // when the active kernel set has packed kernels; sessions with int8
+    // activations then use them (faster, and the scalar reference's bits),
+    // f32 activations keep reading the file's layout. Costs a copy of those
+    // matrices and a few milliseconds per 10 MB.
+    bool pack_for_int8 = false;
+    // Called with file ranges whose bytes have been packed, a slice at a
+    // time, so their owner can drop them from memory
+    // (format::SlmFile::release); int8 sessions no longer read them. May be
+    // empty.
+    quant::ReleaseFn release;
+};
+
 class Model {
 public:
     // Errors: ErrorCode::incompatible "runtime.unsupported_model" for a
@@ -42,7 +60,7 @@ public:
     // ErrorCode::invalid_input "runtime.missing_tensor" / "runtime.bad_shape"
     // if the view lacks a tensor or has an unexpected shape (the reader has
     // already checked this; the runtime does not rely on it).
-    static Result<Model> create(const format::SlmView& view);
+    static Result<Model> create(const format::SlmView& view, const ModelOptions& options = {});
 
     // Move-only: layer pointers may refer to owned_norms_, whose buffers a
     // move keeps in place but a copy would not.
@@ -69,9 +87,12 @@ public:
 
     // Bytes of weight data the model points at (matrices and norms).
     std::uint64_t weight_bytes() const { return weight_bytes_; }
+    // Bytes of packed copies (0 unless ModelOptions::pack_for_int8 packed some).
+    std::uint64_t packed_bytes() const { return packed_bytes_; }
 
 private:
     Model() = default;
+    void pack_matrices(const ModelOptions& options);
 
     format::ModelConfig config_;
     quant::WeightView token_embedding_;
@@ -82,6 +103,9 @@ private:
     // Norm weights stored quantized in the file, dequantized once (dim floats each).
     std::vector<std::vector<float>> owned_norms_;
     std::uint64_t weight_bytes_ = 0;
+    // Packed copies the views' `packed` pointers refer to (heap: moves keep them).
+    std::vector<std::unique_ptr<quant::PackedMatrix>> packed_;
+    std::uint64_t packed_bytes_ = 0;
 };
 
 }  // namespace slm::runtime

@@ -9,11 +9,14 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <vector>
 
 #include "quant/int8_rows_common.hpp"
 #include "quant/kernels.hpp"
+#include "quant/packed.hpp"
+#include "support/packed_rows.hpp"
 #include "support/quant_rows.hpp"
 #include "support/simde_avx512.hpp"  // last (see there)
 
@@ -328,4 +331,8 @@ TEST_CASE("quant.avx512 (emulated): VNNI int8 kernels agree with the scalar refe
             CHECK(one4 == out4[row]);
         }
     }
+}
+
+TEST_CASE("quant.avx512 (emulated): VNNI packed kernels give the scalar reference's bits") {
+    slm::test::check_packed_kernels(emu::rows_q8_0_packed_avx512vnni, emu::rows_q4_0_packed_avx512vnni, 23);
 }

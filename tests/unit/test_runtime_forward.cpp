@@ -305,6 +305,66 @@ TEST_CASE("runtime.forward: int8 activations (q8_0 mode)") {
     }
 }
 
+TEST_CASE("runtime.model: packed matrices give int8 sessions the reference's logits") {
+    using quant::ActivationMode;
+    // The scalar set's packed kernels are the reference's arithmetic on the
+    // packed layout, so packing must change no bit; tied models also look
+    // their embeddings up in the packed copy.
+    KernelGuard guard;
+    REQUIRE(quant::select_kernels("scalar").ok());
+    for (bool tied : {false, true}) {
+        for (format::DType dtype : {format::DType::q8_0, format::DType::q4_0}) {
+            CAPTURE(tied);
+            CAPTURE(format::dtype_name(dtype));
+            format::ModelConfig c = fixture_config(2, tied);
+            c.head_dim = 16;  // dim 64: two blocks per row
+            c.ffn_dim = 96;   // 6 groups of 16 rows
+            c.vocab_size = test::k_byte_vocab;
+            test::TinySpec spec;
+            spec.config = c;
+            spec.seed = 41;
+            test::TinyModel f32 = test::make_tiny_input(spec);
+            format::SlmInput input = f32.input;
+            std::vector<std::vector<std::uint8_t>> storage;
+            quantize_matrices(input, dtype, storage);
+            auto l = load(input);
+            CHECK(l->model->packed_bytes() == 0);
+            runtime::ModelOptions options;
+            options.pack_for_int8 = true;
+            auto packed = runtime::Model::create(*l->view, options);
+            REQUIRE(packed.ok());
+            // Every matrix: 2 layers x 7, plus the output (the embedding when tied).
+            const std::uint64_t block_bytes = quant::packed_block_bytes(dtype);
+            const std::uint64_t dim = c.dim(), kv = c.kv_dim(), ffn = c.ffn_dim;
+            const std::uint64_t groups_x_blocks =
+                2 * ((dim / 16) * (dim / 32) * 2 + (kv / 16) * (dim / 32) * 2 + (ffn / 16) * (dim / 32) * 2 +
+                     (dim / 16) * (ffn / 32)) +
+                ((c.vocab_size + 15) / 16) * (dim / 32);
+            CHECK(packed->packed_bytes() == groups_x_blocks * block_bytes);
+
+            const auto tokens = sample_tokens();
+            const auto want = sequence_logits(*l->model, tokens, 1, ActivationMode::q8_0);
+            CHECK(sequence_logits(*packed, tokens, 1, ActivationMode::q8_0) == want);
+            CHECK(sequence_logits(*packed, tokens, 3, ActivationMode::q8_0) == want);
+            runtime::GenerateOptions o;  // the prompt goes through batched prefill (matmul)
+            o.max_tokens = 24;
+            o.threads = 2;
+            o.activations = ActivationMode::q8_0;
+            auto g = runtime::generate(*packed, *l->tok, tokens, o);
+            REQUIRE(g.ok());
+            CHECK(g->tokens == greedy(*l, 24, 1, ActivationMode::q8_0).tokens);
+            // f32 activations read the file's layout as before.
+            CHECK(sequence_logits(*packed, tokens) == sequence_logits(*l->model, tokens));
+            std::vector<float> e0(dim), e1(dim);
+            for (std::uint32_t t : {0u, 7u, c.vocab_size - 1}) {
+                l->model->embed(t, e0.data());
+                packed->embed(t, e1.data());
+                CHECK(e0 == e1);
+            }
+        }
+    }
+}
+
 TEST_CASE("runtime.generate: stops at max_tokens, context, cancel and EOS") {
     auto l = load_spec(fixture_config(2), 5);
     runtime::GenerateOptions o;

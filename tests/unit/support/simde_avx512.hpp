@@ -71,6 +71,15 @@ inline simde__m512i _mm512_mask_srli_epi32(simde__m512i src, simde__mmask16 k, s
 }
 #endif
 
+#if !defined(_mm512_srai_epi32)
+// Each lane shifted right arithmetically (sign bits in), by 31 at most.
+inline simde__m512i _mm512_srai_epi32(simde__m512i a, unsigned imm) {
+    auto out = simde_lanes::bits_as<simde_lanes::I32x16>(a);
+    for (int i = 0; i < 16; ++i) out.v[i] = out.v[i] >> (imm > 31 ? 31 : imm);
+    return simde_lanes::bits_as<simde__m512i>(out);
+}
+#endif
+
 // Only the selected lanes are read or written, as by the instructions (no
 // fault past them), so AddressSanitizer catches a mask one lane too wide.
 #if !defined(_mm512_maskz_loadu_ps)
