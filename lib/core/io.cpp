@@ -74,7 +74,7 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
 }
 
 MappedFile::MappedFile(MappedFile&& o) noexcept
-    : path_(std::move(o.path_)), data_(o.data_), size_(o.size_) {
+    : path_(std::move(o.path_)), data_(o.data_), size_(o.size_), small_pages_(o.small_pages_) {
     o.data_ = nullptr;
     o.size_ = 0;
 }
@@ -87,11 +87,15 @@ MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
     return *this;
 }
 
-void MappedFile::release(const void* p, std::size_t n) const {
+void MappedFile::release(const void* p, std::size_t n) {
 #if !defined(__EMSCRIPTEN__)
     const auto begin = reinterpret_cast<std::uintptr_t>(p);
     const auto base = reinterpret_cast<std::uintptr_t>(data_);
     if (data_ == nullptr || begin < base || n > size_ || begin - base > size_ - n) return;
+    if (!small_pages_) {
+        ::madvise(const_cast<std::uint8_t*>(data_), size_, MADV_NOHUGEPAGE);
+        small_pages_ = true;
+    }
     const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
     const std::uintptr_t first = (begin + page - 1) / page * page;
     const std::uintptr_t last = (begin + n) / page * page;

@@ -29,13 +29,17 @@ public:
 
     // Drops the pages wholly inside [p, p + n) from this process's memory, for
     // bytes that have been copied elsewhere; touched again, they are read back
-    // from the file. A hint: ranges outside the mapping are ignored.
-    void release(const void* p, std::size_t n) const;
+    // from the file. A hint: ranges outside the mapping are ignored. The first
+    // call also stops the mapping from using 2 MiB pages, so that a later
+    // read of a few bytes (a norm, the tokenizer) maps 4 KiB again and not a
+    // whole large folio. Not thread-safe: meant for loading.
+    void release(const void* p, std::size_t n);
 
 private:
     std::string path_;
     const std::uint8_t* data_ = nullptr;
     std::size_t size_ = 0;
+    bool small_pages_ = false;  // release() has turned 2 MiB mappings off
 };
 
 Result<std::string> read_text_file(const std::string& path);

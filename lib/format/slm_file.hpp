@@ -16,7 +16,7 @@ public:
     const std::string& path() const { return map_.path(); }
     Bytes bytes() const { return map_.bytes(); }
     // MappedFile::release: for tensor bytes a Model has copied (packed).
-    void release(const void* p, std::size_t n) const { map_.release(p, n); }
+    void release(const void* p, std::size_t n) { map_.release(p, n); }
 
 private:
     MappedFile map_;  // owns the memory the view points into; mappings do not move

@@ -70,9 +70,12 @@ Result<Model> Model::create(const format::SlmView& view, const ModelOptions& opt
     m.layers_.resize(c.n_layers);
     m.owned_norms_.reserve(2 * static_cast<std::size_t>(c.n_layers) + 1);
 
-    // Norm weights: f32 in place, anything else dequantized once.
-    auto norm_pointer = [&m](const format::TensorView& t) -> const float* {
-        if (t.dtype == format::DType::f32) return t.f32();
+    // Norm weights: f32 in place, anything else dequantized once. A packed
+    // model copies them too, so that decoding with int8 activations reads
+    // nothing from the file: a page it touches can bring back the whole
+    // large folio around it (2 MiB), undoing the release of packed bytes.
+    auto norm_pointer = [&m, &options](const format::TensorView& t) -> const float* {
+        if (t.dtype == format::DType::f32 && !options.pack_for_int8) return t.f32();
         const auto n = static_cast<std::size_t>(t.element_count());
         std::vector<float> values(n);
         quant::dtype_traits(t.dtype).dequantize_row(t.data.data(), t.scale_values(),

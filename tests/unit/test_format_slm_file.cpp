@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/io.hpp"
 #include "format/slm_file.hpp"
@@ -103,4 +106,26 @@ TEST_CASE("core.io: a staged file appears only on commit, and is removed if neve
         CHECK(staged.error().message.find("out.bin.d/inner.bin") != std::string::npos);
         CHECK(dir.listing() == std::vector<std::string>{"out.bin"});
     }
+}
+
+TEST_CASE("core.io: released pages of a mapping read back the file's bytes; other ranges are ignored") {
+    TempDir dir;
+    const std::string path = dir.file("pages.bin");
+    std::vector<std::uint8_t> bytes(5 * 4096 + 123);
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 7 + 3);
+    REQUIRE(write_file_atomic(path, Bytes(bytes)).ok());
+    auto map = MappedFile::open(path);
+    REQUIRE(map.ok());
+    const Bytes mapped = map->bytes();
+    std::uint64_t before = 0;
+    for (std::uint8_t b : mapped) before += b;  // every page resident
+    map->release(mapped.data() + 100, 3 * 4096);  // the pages wholly inside it
+    map->release(mapped.data(), mapped.size());
+    map->release(bytes.data(), bytes.size());          // not in the mapping: ignored
+    map->release(mapped.data() + 10, mapped.size());   // runs past the end: ignored
+    REQUIRE(mapped.size() == bytes.size());
+    CHECK(std::equal(mapped.begin(), mapped.end(), bytes.begin()));
+    std::uint64_t after = 0;
+    for (std::uint8_t b : mapped) after += b;
+    CHECK(after == before);
 }
