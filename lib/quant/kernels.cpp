@@ -29,7 +29,7 @@ constexpr KernelSet k_avx2{"avx2", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2,
 constexpr KernelSet k_avxvnni{"avxvnni", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2,
                               dot_q8_0_avx2, dot_q4_0_avx2,
                               quantize_act_q8_0_avx2, rows_q8_0_q8_0_avxvnni, rows_q4_0_q8_0_avxvnni,
-                              nullptr, nullptr, quantize_q8_0_avx2, quantize_q4_0_avx2};
+                              rows_q8_0_packed_avxvnni, rows_q4_0_packed_avxvnni, quantize_q8_0_avx2, quantize_q4_0_avx2};
 constexpr KernelSet k_avx512{"avx512", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512,
                              dot_q8_0_avx512, dot_q4_0_avx512,
                              quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,

@@ -44,6 +44,11 @@ void rows_q8_0_q8_0_avxvnni(const std::int8_t* w, const float* w_scales, const s
 void rows_q4_0_q8_0_avxvnni(const std::uint8_t* w, const float* w_scales, const std::int8_t* a,
                             const float* a_scales, std::size_t block_size, std::size_t n,
                             std::size_t rows, float* out);
+// Its packed-layout kernels (packed.hpp): a 16-row group in two 256-bit halves.
+void rows_q8_0_packed_avxvnni(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                              const float* a_scales, std::size_t n, float* out);
+void rows_q4_0_packed_avxvnni(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                              const float* a_scales, std::size_t n, float* out);
 
 // Weight quantizers with the reference's bytes (quantize_avx2.cpp; also used
 // by the AVX-512 sets).
