@@ -81,7 +81,8 @@ void matmul(std::span<const MatmulOutput> products, std::span<MatvecInput> xs, T
     if (detail::run_alone(pool, plan.weights())) {
         run(0, plan.total_rows());
     } else {
-        pool->parallel_for(plan.total_rows(), run);
+        const std::size_t g = plan.plans[0].granule();
+        pool->parallel_for(plan.total_rows() / g, [&run, g](std::size_t begin, std::size_t end) { run(begin * g, end * g); });
     }
 }
 
@@ -98,7 +99,8 @@ void matmul_zip(std::span<const MatmulOutput> products, std::span<MatvecInput> x
     if (detail::run_alone(pool, plan.weights())) {
         run(0, rows);
     } else {
-        pool->parallel_for(rows, run);
+        const std::size_t g = plan.plans[0].granule();
+        pool->parallel_for(rows / g, [&run, g](std::size_t begin, std::size_t end) { run(begin * g, end * g); });
     }
 }
 

@@ -63,7 +63,8 @@ void matvec(std::span<const MatvecOutput> products, MatvecInput& x, ThreadPool* 
     if (run_alone(pool, total * x.size())) {
         run(0, total);
     } else {
-        pool->parallel_for(total, run);
+        const std::size_t g = plan.granule();
+        pool->parallel_for(total / g, [&run, g](std::size_t begin, std::size_t end) { run(begin * g, end * g); });
     }
 }
 
@@ -79,7 +80,8 @@ void matvec_zip(std::span<const MatvecOutput> products, MatvecInput& x, ThreadPo
     if (run_alone(pool, plan.total_rows() * x.size())) {
         run(0, rows);
     } else {
-        pool->parallel_for(rows, run);
+        const std::size_t g = plan.granule();
+        pool->parallel_for(rows / g, [&run, g](std::size_t begin, std::size_t end) { run(begin * g, end * g); });
     }
 }
 

@@ -154,6 +154,18 @@ struct Plan {
         }
     }
     std::size_t total_rows() const { return first_row[count]; }
+
+    // Rows per unit of work handed to threads: whole 16-row groups when a
+    // packed product would otherwise be cut (its cut group is computed by
+    // both threads), else single rows.
+    std::size_t granule() const {
+        bool packed = false;
+        for (std::size_t p = 0; p < count; ++p) {
+            if ((first_row[p + 1] - first_row[p]) % k_packed_rows != 0) return 1;
+            packed = packed || ranges[p].packed_kernel() != nullptr;
+        }
+        return packed ? k_packed_rows : 1;
+    }
 };
 
 }  // namespace slm::quant::detail

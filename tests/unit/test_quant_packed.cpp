@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <random>
 #include <string>
 #include <vector>
@@ -105,9 +106,12 @@ TEST_CASE("quant.packed: matvec and matmul over packed views equal the reference
         if (set->rows_q8_0_packed == nullptr) continue;
         CAPTURE(std::string(set->name));
         REQUIRE(select_kernels(set->name).ok());
-        for (DType dtype : {DType::q8_0, DType::q4_0}) {
-            // 1000 rows x 96: threads and 32 KiB tiles cut groups; 2 vectors for matmul.
-            const std::size_t rows = 1000, n = 96;
+        for (auto [dtype, rows] : {std::pair{DType::q8_0, std::size_t{1000}}, std::pair{DType::q4_0, std::size_t{1000}},
+                                   std::pair{DType::q8_0, std::size_t{1024}}, std::pair{DType::q4_0, std::size_t{1024}}}) {
+            // 1000 rows: threads and tiles cut groups; 1024: threads get whole
+            // groups (Plan::granule). x 96, 2 vectors for matmul.
+            CAPTURE(rows);
+            const std::size_t n = 96;
             IntRows r = int_rows(rows, n, 32, 21, false);
             const void* values = dtype == DType::q8_0 ? static_cast<const void*>(r.q8.data()) : r.q4.data();
             WeightView w{dtype, values, r.w_scales.data(), 32};
