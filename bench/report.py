@@ -60,7 +60,7 @@ for m in ("f32", "q8_0", "q4_0"):
             print(f"| {m} | {act} | {best['bytes'] / 2**20:.1f} MiB | {t} | {best['decode_tok_s']:.0f} | "
                   f"{max(r['prefill_tok_s'] for r in sel):.0f} | {min(r['load_ms'] for r in sel):.1f} | "
                   f"{rss / 2**20:.1f} MiB | {budget / 2**20:.1f} MiB {'ok' if rss <= budget else 'OVER'} | "
-                  f"{best['kernel']} |")
+                  f"{best['kernel']}{', packed' if best.get('packed_bytes', 0) else ''} |")
 print("\nDecoding reads every weight once per token; below, the rate at which each row does so stands beside "
       "the machine's memory read bandwidth measured in the same run. On a virtual machine that shares memory "
       "bandwidth and cache with other tenants, tok/s vary from run to run and the 2-thread gain depends on the "
@@ -111,16 +111,19 @@ kernel_rows = [r for r in rows if r["kind"] == "kernel_set"]
 if kernel_rows:
     print("\n## Kernel sets\n")
     print("Every kernel set this CPU supports (`--kernel`), one thread, the same 128 tokens; q8_0/q4_0 with "
-          "int8 activations. The rows above use `auto`: the best of them, the last row.\n")
+          "int8 activations. The rows above use `auto`: the best of them, the last row. \"int8 products\" "
+          "says whether the set read packed copies of the matrices (quantization.md, \"Packed matrices\") "
+          "or the file's rows.\n")
     sets = list(dict.fromkeys(r["kernel"] for r in kernel_rows))
-    print("| kernels | " + " | ".join(f"{m} tok/s" for m in ("f32", "q8_0", "q4_0")) + " |")
-    print("|---|---|---|---|")
+    print("| kernels | " + " | ".join(f"{m} tok/s" for m in ("f32", "q8_0", "q4_0")) + " | int8 products |")
+    print("|---|---|---|---|---|")
     for k in sets:
         cells = []
         for m in ("f32", "q8_0", "q4_0"):
             sel = [r["decode_tok_s"] for r in kernel_rows if r["kernel"] == k and r["model"] == m]
             cells.append(f"{max(sel):.0f}" if sel else "-")
-        print(f"| {k} | " + " | ".join(cells) + " |")
+        packed = any(r.get("packed_bytes", 0) > 0 for r in kernel_rows if r["kernel"] == k)
+        print(f"| {k} | " + " | ".join(cells) + f" | {'packed' if packed else 'rows'} |")
 wasm = [r for r in rows if r["kind"] == "wasm"]
 if wasm:
     node = wasm[0].get("node", "")

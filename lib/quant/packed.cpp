@@ -82,6 +82,11 @@ PackedMatrix PackedMatrix::pack(const WeightView& w, std::size_t rows, std::size
             released = done;
         }
     }
+    // Once more whole: the pages that straddled two slices lie inside it.
+    if (release && rows > k_release_groups * k_packed_rows) {
+        release(values, rows * row_bytes);
+        release(w.scales, rows * nb * sizeof(float));
+    }
     return m;
 }
 

@@ -55,7 +55,9 @@ public:
     // Requires packable(w, n). `release`, if set, is called with the source
     // rows' values and scales a slice at a time as they are packed, so a
     // caller that maps them can drop them from memory before the next slice
-    // is read (the copy then never holds the whole matrix twice).
+    // is read (the copy then never holds the whole matrix twice), and, for
+    // a matrix of several slices, once more whole at the end (a page that
+    // straddles two slices lies wholly inside neither).
     static PackedMatrix pack(const WeightView& w, std::size_t rows, std::size_t n, const ReleaseFn& release = {});
 
     format::DType dtype() const { return dtype_; }

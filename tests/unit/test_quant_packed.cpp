@@ -79,15 +79,18 @@ TEST_CASE("quant.packed: rows read back as the dtype dequantizes them, the copy 
     }
 }
 
-TEST_CASE("quant.packed: release is told every source byte once, in order, as slices are packed") {
+TEST_CASE("quant.packed: release is told every source byte, in order, as slices are packed, then the whole") {
     const std::size_t rows = 64 * 16 * 2 + 5, n = 64;  // two full slices and a short one
     IntRows r = int_rows(rows, n, 32, 8, false);
     const WeightView w{DType::q4_0, r.q4.data(), r.w_scales.data(), 32};
     std::vector<std::pair<const void*, std::size_t>> calls;
     (void)PackedMatrix::pack(w, rows, n, [&calls](const void* p, std::size_t size) { calls.emplace_back(p, size); });
-    REQUIRE(calls.size() == 6);  // values, scales per slice
+    REQUIRE(calls.size() == 8);  // values, scales per slice, then both whole
     const auto* values = reinterpret_cast<const std::uint8_t*>(r.q4.data());
     const auto* scales = reinterpret_cast<const std::uint8_t*>(r.w_scales.data());
+    CHECK(calls[6] == std::pair<const void*, std::size_t>(values, r.q4.size()));
+    CHECK(calls[7] == std::pair<const void*, std::size_t>(scales, r.w_scales.size() * sizeof(float)));
+    calls.resize(6);
     std::size_t value_bytes = 0, scale_bytes = 0;
     for (std::size_t i = 0; i < calls.size(); i += 2) {
         CHECK(calls[i].first == values + value_bytes);
