@@ -44,6 +44,7 @@ struct RunArgs {
     RegistryArgs registry;
     std::string activations = "f32";
     std::string numerics = "native";
+    std::string kv_cache = "f32";
     std::string dump_logits;
 };
 
@@ -134,6 +135,7 @@ int run_run(const RunArgs& a) {
         note("slmctl: --numerics ggml reproduces llama.cpp's AVX2 (haswell) CPU build; on this CPU llama.cpp "
              "loads another build, so its logits may differ\n");
     options.activations = *slm::quant::find_activation_mode(activations);  // checked by CLI11
+    options.kv_cache = *slm::runtime::find_kv_type(a.kv_cache);              // checked by CLI11
     options.stop_at_eos = !a.ignore_eos;
     std::vector<float> dumped;
     if (!a.dump_logits.empty()) {
@@ -185,6 +187,7 @@ int run_run(const RunArgs& a) {
         out["kernel"] = std::string(slm::quant::kernel_name());
         out["activations"] = activations;
         out["numerics"] = a.numerics;
+        out["kv_cache"] = a.kv_cache;
         out["checksum_verified"] = view.checksum_verified();
         out["sampling"] = {{"temperature", a.sampling.temperature}, {"top_k", a.sampling.top_k},
                            {"top_p", a.sampling.top_p},       {"repeat_penalty", a.sampling.repeat_penalty},
@@ -193,10 +196,10 @@ int run_run(const RunArgs& a) {
     } else {
         if (::isatty(STDOUT_FILENO) == 1) write_stdout("\n");
         note("slmctl: {} prompt + {} generated tokens, stop: {}; load {:.1f} ms, prefill {:.1f} tok/s, "
-             "decode {:.1f} tok/s; {} thread{}, {} kernels, {} activations, {} numerics\n",
+             "decode {:.1f} tok/s; {} thread{}, {} kernels, {} activations, {} KV cache, {} numerics\n",
              prompt_ids.size(), result->tokens.size(), stop, load_ms, t.prefill_tok_s, t.decode_tok_s,
              result->threads, result->threads == 1 ? "" : "s", slm::quant::kernel_name(), activations,
-             a.numerics);
+             a.kv_cache, a.numerics);
     }
     return InterruptGuard::requested() ? k_exit_interrupted : 0;
 }
@@ -245,11 +248,17 @@ void register_run(CLI::App& app, Context& ctx) {
                         "q8_0 (int8 like llama.cpp; faster, ~1e-3 relative error)")
             ->check(CLI::IsMember({"f32", "q8_0"}))
             ->capture_default_str();
+    auto* kv_cache = cmd->add_option("--kv-cache", args->kv_cache,
+                                     "KV cache type: f32 (exact) or f16 (half the memory and the bytes attention "
+                                     "reads; keys and values rounded to f16, as llama.cpp's default cache)")
+                         ->check(CLI::IsMember({"f32", "f16"}))
+                         ->capture_default_str();
     cmd->add_option("--numerics", args->numerics,
                     "Arithmetic: native (slmctl's kernels) or ggml (llama.cpp's CPU backend op by op: logits "
-                    "bit-identical to llama.cpp's AVX2 build; implies --activations q8_0)")
+                    "bit-identical to llama.cpp's AVX2 build with an f32 KV cache; implies --activations q8_0)")
         ->check(CLI::IsMember({"native", "ggml"}))
         ->excludes(activations)
+        ->excludes(kv_cache)
         ->capture_default_str();
     cmd->add_option("--dump-logits", args->dump_logits,
                     "Write every step's logits (prompt positions included) to FILE as raw "

@@ -8,6 +8,8 @@
 #include <immintrin.h>
 
 #define SLM_TARGET_AVX2 __attribute__((target("avx2,fma")))
+// Also F16C (every AVX2 CPU has it): the attention helpers read f16 KV caches.
+#define SLM_TARGET_AVX2_F16C __attribute__((target("avx2,fma,f16c")))
 
 namespace slm::quant {
 

@@ -14,7 +14,7 @@ namespace slm::quant {
 
 namespace {
 
-constexpr KernelSet k_scalar{"scalar", dot_f32_ref, dots_f32_ref, axpys_f32_ref,
+constexpr KernelSet k_scalar{"scalar", dot_f32_ref, dots_f32_ref, axpys_f32_ref, dots_f16_ref, axpys_f16_ref,
                              dot_q8_0_ref, dot_q4_0_ref,
                              quantize_act_q8_0_ref, rows_q8_0_q8_0_ref, rows_q4_0_q8_0_ref,
                              rows_q8_0_packed_ref, rows_q4_0_packed_ref, quantize_q8_0_ref, quantize_q4_0_ref};
@@ -22,19 +22,19 @@ constexpr KernelSet k_scalar{"scalar", dot_f32_ref, dots_f32_ref, axpys_f32_ref,
 #if defined(__x86_64__)
 // The AVX-512 sets reuse the AVX2 quantizers, and the plain one also AVX2's
 // int8 kernels (see kernels_x86.hpp).
-constexpr KernelSet k_avx2{"avx2", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2,
+constexpr KernelSet k_avx2{"avx2", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2, dots_f16_avx2, axpys_f16_avx2,
                            dot_q8_0_avx2, dot_q4_0_avx2,
                            quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
                            nullptr, nullptr, quantize_q8_0_avx2, quantize_q4_0_avx2};
-constexpr KernelSet k_avxvnni{"avxvnni", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2,
+constexpr KernelSet k_avxvnni{"avxvnni", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2, dots_f16_avx2, axpys_f16_avx2,
                               dot_q8_0_avx2, dot_q4_0_avx2,
                               quantize_act_q8_0_avx2, rows_q8_0_q8_0_avxvnni, rows_q4_0_q8_0_avxvnni,
                               rows_q8_0_packed_avxvnni, rows_q4_0_packed_avxvnni, quantize_q8_0_avx2, quantize_q4_0_avx2};
-constexpr KernelSet k_avx512{"avx512", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512,
+constexpr KernelSet k_avx512{"avx512", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512, dots_f16_avx2, axpys_f16_avx2,
                              dot_q8_0_avx512, dot_q4_0_avx512,
                              quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
                              nullptr, nullptr, quantize_q8_0_avx2, quantize_q4_0_avx2};
-constexpr KernelSet k_avx512vnni{"avx512vnni", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512,
+constexpr KernelSet k_avx512vnni{"avx512vnni", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512, dots_f16_avx2, axpys_f16_avx2,
                                  dot_q8_0_avx512, dot_q4_0_avx512,
                                  quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx512vnni, rows_q4_0_q8_0_avx512vnni,
                                  rows_q8_0_packed_avx512vnni, rows_q4_0_packed_avx512vnni,
@@ -42,7 +42,7 @@ constexpr KernelSet k_avx512vnni{"avx512vnni", dot_f32_avx512, dots_f32_avx512, 
 
 bool cpu_has_avx2() {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 }
 
 // GCC's and clang's checks include the OS (XCR0) enabling the ZMM state.
@@ -53,7 +53,7 @@ bool cpu_has_avxvnni() { return cpu_has_avx2() && __builtin_cpu_supports("avxvnn
 
 #if defined(__wasm_simd128__)
 // A module built with SIMD128 only instantiates where it is supported.
-constexpr KernelSet k_simd128{"simd128", dot_f32_simd128, dots_f32_simd128, axpys_f32_simd128,
+constexpr KernelSet k_simd128{"simd128", dot_f32_simd128, dots_f32_simd128, axpys_f32_simd128, dots_f16_ref, axpys_f16_ref,
                               dot_q8_0_simd128, dot_q4_0_simd128,
                               quantize_act_q8_0_ref, rows_q8_0_q8_0_simd128, rows_q4_0_q8_0_simd128,
                               nullptr, nullptr, quantize_q8_0_ref, quantize_q4_0_ref};

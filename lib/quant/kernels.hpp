@@ -45,6 +45,13 @@ using DotsF32Fn = void (*)(const float* q, const float* v, std::size_t stride, s
                            std::size_t count, float* out);
 using AxpysF32Fn = void (*)(const float* a, const float* v, std::size_t stride, std::size_t n,
                             std::size_t count, float* y);
+// The same over f16 vectors (an f16 KV cache): the set's arithmetic on the
+// f16 values widened to f32 (exact), so the results equal dots_f32/axpys_f32
+// on a widened copy.
+using DotsF16Fn = void (*)(const float* q, const std::uint16_t* v, std::size_t stride, std::size_t n,
+                           std::size_t count, float* out);
+using AxpysF16Fn = void (*)(const float* a, const std::uint16_t* v, std::size_t stride, std::size_t n,
+                            std::size_t count, float* y);
 using DotQ8Fn = float (*)(const std::int8_t* values, const float* scales,
                           std::size_t block_size, const float* x, std::size_t n);
 using DotQ4Fn = float (*)(const std::uint8_t* packed, const float* scales,
@@ -82,6 +89,8 @@ struct KernelSet {
     DotF32Fn dot_f32;
     DotsF32Fn dots_f32;
     AxpysF32Fn axpys_f32;
+    DotsF16Fn dots_f16;
+    AxpysF16Fn axpys_f16;
     DotQ8Fn dot_q8_0;
     DotQ4Fn dot_q4_0;
     QuantizeActFn quantize_act_q8_0;
@@ -105,6 +114,10 @@ float dot_f32_ref(const float* w, const float* x, std::size_t n);
 void dots_f32_ref(const float* q, const float* v, std::size_t stride, std::size_t n, std::size_t count,
                   float* out);
 void axpys_f32_ref(const float* a, const float* v, std::size_t stride, std::size_t n, std::size_t count,
+                   float* y);
+void dots_f16_ref(const float* q, const std::uint16_t* v, std::size_t stride, std::size_t n, std::size_t count,
+                  float* out);
+void axpys_f16_ref(const float* a, const std::uint16_t* v, std::size_t stride, std::size_t n, std::size_t count,
                    float* y);
 float dot_q8_0_ref(const std::int8_t* values, const float* scales, std::size_t block_size,
                    const float* x, std::size_t n);

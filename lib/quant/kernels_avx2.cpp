@@ -8,6 +8,7 @@
 
 #include <immintrin.h>
 
+#include "quant/f16.hpp"
 #include "quant/kernels.hpp"
 
 #include "quant/avx2_common.hpp"
@@ -68,67 +69,81 @@ SLM_TARGET_AVX2 inline __m256 chunk16_q4(const std::uint8_t* p, const float* lo_
 
 }  // namespace
 
-SLM_TARGET_AVX2 float dot_f32_avx2(const float* w, const float* x, std::size_t n) {
+namespace {
+
+// The attention helpers read f32 or f16 (KV cache) values through these, so
+// both element types get the same arithmetic on the same f32 values.
+SLM_TARGET_AVX2_F16C inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+SLM_TARGET_AVX2_F16C inline __m256 load8(const std::uint16_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+inline float widen(float v) { return v; }
+inline float widen(std::uint16_t h) { return fp16_to_fp32(h); }
+
+template <class V>
+SLM_TARGET_AVX2_F16C float dot_avx2(const float* w, const V* x, std::size_t n) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
     std::size_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
-        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
-        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
-        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), load8(x + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), load8(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), load8(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), load8(x + i + 24), a3);
     }
     for (; i + 8 <= n; i += 8) {
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), load8(x + i), a0);
     }
     float sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-    for (; i < n; ++i) sum += w[i] * x[i];
+    for (; i < n; ++i) sum += w[i] * widen(x[i]);
     return sum;
 }
 
 // Four keys at a time share the loads of q; their four 8-lane sums are
 // reduced together (two rounds of hadd, then the two 128-bit halves).
-SLM_TARGET_AVX2 void dots_f32_avx2(const float* q, const float* v, std::size_t stride, std::size_t n,
-                                   std::size_t count, float* out) {
+template <class V>
+SLM_TARGET_AVX2_F16C void dots_avx2(const float* q, const V* v, std::size_t stride, std::size_t n,
+                                    std::size_t count, float* out) {
     const std::size_t n8 = n - n % 8;
     std::size_t t = 0;
     for (; t + 4 <= count; t += 4) {
-        const float* v0 = v + t * stride;
+        const V* v0 = v + t * stride;
         __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
         __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
         for (std::size_t i = 0; i < n8; i += 8) {
             const __m256 qi = _mm256_loadu_ps(q + i);
-            a0 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(v0 + i), a0);
-            a1 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(v0 + stride + i), a1);
-            a2 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(v0 + 2 * stride + i), a2);
-            a3 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(v0 + 3 * stride + i), a3);
+            a0 = _mm256_fmadd_ps(qi, load8(v0 + i), a0);
+            a1 = _mm256_fmadd_ps(qi, load8(v0 + stride + i), a1);
+            a2 = _mm256_fmadd_ps(qi, load8(v0 + 2 * stride + i), a2);
+            a3 = _mm256_fmadd_ps(qi, load8(v0 + 3 * stride + i), a3);
         }
         const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
         __m128 sums = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
         alignas(16) float s4[4];
         _mm_store_ps(s4, sums);
         for (std::size_t k = 0; k < 4; ++k) {
-            for (std::size_t i = n8; i < n; ++i) s4[k] += q[i] * v0[k * stride + i];
+            for (std::size_t i = n8; i < n; ++i) s4[k] += q[i] * widen(v0[k * stride + i]);
             out[t + k] = s4[k];
         }
     }
-    for (; t < count; ++t) out[t] = dot_f32_avx2(q, v + t * stride, n);
+    for (; t < count; ++t) out[t] = dot_avx2(q, v + t * stride, n);
 }
 
 // y stays in registers, 32 floats at a time, while all vectors stream by.
-SLM_TARGET_AVX2 void axpys_f32_avx2(const float* a, const float* v, std::size_t stride, std::size_t n,
-                                    std::size_t count, float* y) {
+template <class V>
+SLM_TARGET_AVX2_F16C void axpys_avx2(const float* a, const V* v, std::size_t stride, std::size_t n,
+                                     std::size_t count, float* y) {
     std::size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
         __m256 y2 = _mm256_loadu_ps(y + i + 16), y3 = _mm256_loadu_ps(y + i + 24);
         for (std::size_t t = 0; t < count; ++t) {
-            const float* vt = v + t * stride + i;
+            const V* vt = v + t * stride + i;
             const __m256 at = _mm256_broadcast_ss(a + t);
-            y0 = _mm256_fmadd_ps(at, _mm256_loadu_ps(vt), y0);
-            y1 = _mm256_fmadd_ps(at, _mm256_loadu_ps(vt + 8), y1);
-            y2 = _mm256_fmadd_ps(at, _mm256_loadu_ps(vt + 16), y2);
-            y3 = _mm256_fmadd_ps(at, _mm256_loadu_ps(vt + 24), y3);
+            y0 = _mm256_fmadd_ps(at, load8(vt), y0);
+            y1 = _mm256_fmadd_ps(at, load8(vt + 8), y1);
+            y2 = _mm256_fmadd_ps(at, load8(vt + 16), y2);
+            y3 = _mm256_fmadd_ps(at, load8(vt + 24), y3);
         }
         _mm256_storeu_ps(y + i, y0);
         _mm256_storeu_ps(y + i + 8, y1);
@@ -138,13 +153,37 @@ SLM_TARGET_AVX2 void axpys_f32_avx2(const float* a, const float* v, std::size_t 
     for (; i + 8 <= n; i += 8) {
         __m256 yi = _mm256_loadu_ps(y + i);
         for (std::size_t t = 0; t < count; ++t) {
-            yi = _mm256_fmadd_ps(_mm256_broadcast_ss(a + t), _mm256_loadu_ps(v + t * stride + i), yi);
+            yi = _mm256_fmadd_ps(_mm256_broadcast_ss(a + t), load8(v + t * stride + i), yi);
         }
         _mm256_storeu_ps(y + i, yi);
     }
     for (; i < n; ++i) {
-        for (std::size_t t = 0; t < count; ++t) y[i] += a[t] * v[t * stride + i];
+        for (std::size_t t = 0; t < count; ++t) y[i] += a[t] * widen(v[t * stride + i]);
     }
+}
+
+}  // namespace
+
+SLM_TARGET_AVX2_F16C float dot_f32_avx2(const float* w, const float* x, std::size_t n) { return dot_avx2(w, x, n); }
+
+SLM_TARGET_AVX2_F16C void dots_f32_avx2(const float* q, const float* v, std::size_t stride, std::size_t n,
+                                        std::size_t count, float* out) {
+    dots_avx2(q, v, stride, n, count, out);
+}
+
+SLM_TARGET_AVX2_F16C void axpys_f32_avx2(const float* a, const float* v, std::size_t stride, std::size_t n,
+                                         std::size_t count, float* y) {
+    axpys_avx2(a, v, stride, n, count, y);
+}
+
+SLM_TARGET_AVX2_F16C void dots_f16_avx2(const float* q, const std::uint16_t* v, std::size_t stride, std::size_t n,
+                                        std::size_t count, float* out) {
+    dots_avx2(q, v, stride, n, count, out);
+}
+
+SLM_TARGET_AVX2_F16C void axpys_f16_avx2(const float* a, const std::uint16_t* v, std::size_t stride, std::size_t n,
+                                         std::size_t count, float* y) {
+    axpys_avx2(a, v, stride, n, count, y);
 }
 
 SLM_TARGET_AVX2 float dot_q8_0_avx2(const std::int8_t* values, const float* scales,

@@ -1,6 +1,7 @@
 // Scalar reference kernels. They are also the production path where no SIMD
 // set applies (WASM, other CPUs), so they keep several independent partial
 // sums: that shortens the f32 rounding chain and lets compilers vectorise.
+#include "quant/f16.hpp"
 #include "quant/kernels.hpp"
 
 namespace slm::quant {
@@ -25,6 +26,29 @@ void axpys_f32_ref(const float* a, const float* v, std::size_t stride, std::size
     for (std::size_t t = 0; t < count; ++t) {
         const float* vt = v + t * stride;
         for (std::size_t i = 0; i < n; ++i) y[i] += a[t] * vt[i];
+    }
+}
+
+// dot_f32_ref's and axpys_f32_ref's arithmetic on widened f16 values.
+void dots_f16_ref(const float* q, const std::uint16_t* v, std::size_t stride, std::size_t n, std::size_t count,
+                  float* out) {
+    for (std::size_t t = 0; t < count; ++t) {
+        const std::uint16_t* vt = v + t * stride;
+        float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        std::size_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            for (std::size_t k = 0; k < 4; ++k) acc[k] += q[i + k] * fp16_to_fp32(vt[i + k]);
+        }
+        for (; i < n; ++i) acc[0] += q[i] * fp16_to_fp32(vt[i]);
+        out[t] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    }
+}
+
+void axpys_f16_ref(const float* a, const std::uint16_t* v, std::size_t stride, std::size_t n, std::size_t count,
+                   float* y) {
+    for (std::size_t t = 0; t < count; ++t) {
+        const std::uint16_t* vt = v + t * stride;
+        for (std::size_t i = 0; i < n; ++i) y[i] += a[t] * fp16_to_fp32(vt[i]);
     }
 }
 

@@ -17,6 +17,11 @@ void dots_f32_avx2(const float* q, const float* v, std::size_t stride, std::size
                    float* out);
 void axpys_f32_avx2(const float* a, const float* v, std::size_t stride, std::size_t n, std::size_t count,
                     float* y);
+// The same two over an f16 KV cache (F16C loads; the AVX-512 sets use them too).
+void dots_f16_avx2(const float* q, const std::uint16_t* v, std::size_t stride, std::size_t n, std::size_t count,
+                   float* out);
+void axpys_f16_avx2(const float* a, const std::uint16_t* v, std::size_t stride, std::size_t n, std::size_t count,
+                    float* y);
 float dot_q8_0_avx2(const std::int8_t* values, const float* scales, std::size_t block_size,
                     const float* x, std::size_t n);
 float dot_q4_0_avx2(const std::uint8_t* packed, const float* scales, std::size_t block_size,

@@ -28,16 +28,25 @@ void rope_angles(const double* freqs, std::size_t count, std::size_t pos, float*
 }
 
 void attend_head(const format::ModelConfig& c, const quant::KernelSet& kernels, const float* q, std::size_t h,
-                 const float* keys, const float* values, std::size_t pos, float* att, float* out) {
+                 const KvLayer& kv, std::size_t pos, float* att, float* out) {
     const std::size_t hd = c.head_dim;
     const std::size_t kv_dim = c.kv_dim();
     const std::size_t kv_offset = (h / (c.n_heads / c.n_kv_heads)) * hd;
     const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-    kernels.dots_f32(q, keys + kv_offset, kv_dim, hd, pos + 1, att);
+    const bool f16 = kv.type == KvType::f16;
+    if (f16) {
+        kernels.dots_f16(q, static_cast<const std::uint16_t*>(kv.keys) + kv_offset, kv_dim, hd, pos + 1, att);
+    } else {
+        kernels.dots_f32(q, static_cast<const float*>(kv.keys) + kv_offset, kv_dim, hd, pos + 1, att);
+    }
     for (std::size_t t = 0; t <= pos; ++t) att[t] *= scale;
     softmax(att, pos + 1);
     std::fill(out, out + hd, 0.0f);
-    kernels.axpys_f32(att, values + kv_offset, kv_dim, hd, pos + 1, out);
+    if (f16) {
+        kernels.axpys_f16(att, static_cast<const std::uint16_t*>(kv.values) + kv_offset, kv_dim, hd, pos + 1, out);
+    } else {
+        kernels.axpys_f32(att, static_cast<const float*>(kv.values) + kv_offset, kv_dim, hd, pos + 1, out);
+    }
 }
 
 }  // namespace slm::runtime

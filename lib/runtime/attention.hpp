@@ -6,6 +6,7 @@
 
 #include "format/layout.hpp"
 #include "quant/kernels.hpp"
+#include "runtime/state.hpp"
 
 namespace slm::runtime {
 
@@ -18,10 +19,11 @@ void rope_angles(const double* freqs, std::size_t count, std::size_t pos, float*
 
 // Causal attention of query head h at position pos over one layer's cache:
 //   out (head_dim,) = sum_t softmax_t(q . k_t / sqrt(head_dim)) v_t,  t = 0..pos
-// reading kv head h / (n_heads / n_kv_heads). `att` is scratch for pos + 1
+// reading kv head h / (n_heads / n_kv_heads) from an f32 or f16 cache (the
+// kernels' f16 versions widen it as they read). `att` is scratch for pos + 1
 // weights.
 void attend_head(const format::ModelConfig& c, const quant::KernelSet& kernels, const float* q, std::size_t h,
-                 const float* keys, const float* values, std::size_t pos, float* att, float* out);
+                 const KvLayer& kv, std::size_t pos, float* att, float* out);
 
 // Below this many multiply-adds a layer's attention runs on the calling
 // thread: a hand-off (~1-2 us) would cost more than it saves.

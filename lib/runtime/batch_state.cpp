@@ -8,7 +8,7 @@ namespace slm::runtime {
 
 namespace {
 
-void allocate(BatchState& b, const format::ModelConfig& c, std::size_t n) {
+void allocate(BatchState& b, const format::ModelConfig& c, std::size_t n, KvType kv) {
     b.x.resize(n * c.dim());
     b.xb.resize(n * c.dim());
     b.xb2.resize(n * c.dim());
@@ -20,22 +20,23 @@ void allocate(BatchState& b, const format::ModelConfig& c, std::size_t n) {
     b.rope_sin.resize(n * (c.head_dim / 2));
     b.act_q.resize(n * std::max(c.dim(), c.ffn_dim));
     b.act_scales.resize(n * std::max(c.dim(), c.ffn_dim));
+    if (kv == KvType::f16) b.kv_new.resize(2 * n * c.kv_dim());
 }
 
 }  // namespace
 
-Result<BatchState> BatchState::create(const format::ModelConfig& c, std::size_t capacity) {
+Result<BatchState> BatchState::create(const format::ModelConfig& c, std::size_t capacity, KvType kv) {
     BatchState b;
     b.capacity = capacity;
 #if defined(__cpp_exceptions)
     try {
-        allocate(b, c, capacity);
+        allocate(b, c, capacity, kv);
     } catch (const std::bad_alloc&) {
         return make_error(ErrorCode::internal, "runtime.out_of_memory",
                           "cannot allocate activations for a batch of " + std::to_string(capacity) + " positions");
     }
 #else
-    allocate(b, c, capacity);
+    allocate(b, c, capacity, kv);
 #endif
     return b;
 }

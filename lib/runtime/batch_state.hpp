@@ -9,6 +9,7 @@
 
 #include "core/result.hpp"
 #include "format/layout.hpp"
+#include "runtime/state.hpp"
 
 namespace slm::runtime {
 
@@ -25,10 +26,13 @@ struct BatchState {
     std::vector<float> rope_sin;  // (capacity, head_dim / 2)
     std::vector<std::int8_t> act_q;  // (capacity, max(dim, ffn)) int8 activations
     std::vector<float> act_scales;   // (capacity, max(dim, ffn))
+    std::vector<float> kv_new;  // (2, capacity, kv_dim) k and v rows for an f16 KV cache, before rounding
     std::vector<float> logits;  // (capacity, vocab): sized by reserve_logits (all-position logits)
 
-    // Errors: "runtime.out_of_memory" (internal) when allocation fails.
-    static Result<BatchState> create(const format::ModelConfig& config, std::size_t capacity);
+    // `kv`: the State's cache type (an f16 cache needs kv_new). Errors:
+    // "runtime.out_of_memory" (internal) when allocation fails.
+    static Result<BatchState> create(const format::ModelConfig& config, std::size_t capacity,
+                                     KvType kv = KvType::f32);
 
     // Sizes `logits` for every position's logits; "runtime.out_of_memory"
     // (internal) when that fails.

@@ -18,14 +18,13 @@ namespace {
 struct AttendHeads {
     const format::ModelConfig& c;
     State& s;
-    const float* keys;    // this layer's cache: (context, kv_dim)
-    const float* values;  // (context, kv_dim)
+    KvLayer kv;  // this layer's cache
     std::size_t pos;
     const quant::KernelSet& kernels;
 
     void operator()(std::size_t begin, std::size_t end) const {
         for (std::size_t h = begin; h < end; ++h) {
-            attend_head(c, kernels, s.q.data() + h * c.head_dim, h, keys, values, pos,
+            attend_head(c, kernels, s.q.data() + h * c.head_dim, h, kv, pos,
                         s.att.data() + h * c.context_length, s.xb.data() + h * c.head_dim);
         }
     }
@@ -65,12 +64,19 @@ Result<std::span<const float>> forward(const Model& model, State& s, std::uint32
                           "position " + std::to_string(pos) + " is beyond the context length " +
                               std::to_string(c.context_length));
     }
-    if (s.key_cache.size() != std::size_t{c.n_layers} * c.context_length * c.kv_dim() ||
+    if (s.kv_values() != std::size_t{c.n_layers} * c.context_length * c.kv_dim() ||
         s.logits.size() != c.vocab_size || s.hb.size() != c.ffn_dim || s.x.size() != c.dim()) {
         return make_error(ErrorCode::internal, "runtime.state_mismatch",
                           "the state was not created for this model's configuration");
     }
-    if (numerics == Numerics::ggml) return ggml_forward(model, s, token, pos, pool, logits, batch);
+    if (numerics == Numerics::ggml) {
+        if (s.kv_type != KvType::f32) {
+            return make_error(ErrorCode::incompatible, "runtime.numerics_unsupported",
+                              "ggml numerics reproduce llama.cpp with an f32 KV cache; this session's is " +
+                                  std::string(kv_type_name(s.kv_type)));
+        }
+        return ggml_forward(model, s, token, pos, pool, logits, batch);
+    }
 
     const std::size_t dim = c.dim();
     const std::size_t kv_dim = c.kv_dim();
@@ -92,10 +98,11 @@ Result<std::span<const float>> forward(const Model& model, State& s, std::uint32
 
     for (std::size_t l = 0; l < c.n_layers; ++l) {
         const LayerWeights& w = model.layers()[l];
-        float* keys = s.key_cache.data() + l * layer_stride;
-        float* values = s.value_cache.data() + l * layer_stride;
-        float* k = keys + pos * kv_dim;  // this position's cache slots
-        float* v = values + pos * kv_dim;
+        // This position's k and v: straight into an f32 cache; for an f16
+        // one, into kv_new, rounded into the cache after RoPE.
+        const bool f16 = s.kv_type == KvType::f16;
+        float* k = f16 ? s.kv_new.data() : s.key_cache.data() + l * layer_stride + pos * kv_dim;
+        float* v = f16 ? s.kv_new.data() + kv_dim : s.value_cache.data() + l * layer_stride + pos * kv_dim;
 
         // Attention block. q, k, v in one pass over the pool:
         // (dim, dim) @ (dim,) -> (dim,); (kv_dim, dim) @ (dim,) -> (kv_dim,) twice.
@@ -105,8 +112,9 @@ Result<std::span<const float>> forward(const Model& model, State& s, std::uint32
         quant::matvec(qkv, attn_in, pool);
         rope(s.q.data(), c.n_heads, c.head_dim, s.rope_cos.data(), s.rope_sin.data());
         rope(k, c.n_kv_heads, c.head_dim, s.rope_cos.data(), s.rope_sin.data());
+        if (f16) s.store_f16(l, pos, k, v, 1);
 
-        const AttendHeads attend{c, s, keys, values, pos, kernels};
+        const AttendHeads attend{c, s, s.kv_layer(l), pos, kernels};
         const std::size_t work = std::size_t{c.n_heads} * (pos + 1) * c.head_dim;
         if (pool == nullptr || pool->size() == 1 || work < k_min_parallel_attention) {
             attend(0, c.n_heads);

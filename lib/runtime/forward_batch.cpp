@@ -34,7 +34,7 @@ namespace {
 Status check_batch(const format::ModelConfig& c, const State& s, const BatchState& b,
                    std::span<const std::uint32_t> tokens, std::uint32_t pos) {
     SLM_TRY(check_positions(c, tokens, pos));
-    if (s.key_cache.size() != std::size_t{c.n_layers} * c.context_length * c.kv_dim() ||
+    if (s.kv_values() != std::size_t{c.n_layers} * c.context_length * c.kv_dim() ||
         s.logits.size() != c.vocab_size || b.x.size() != b.capacity * c.dim() ||
         b.hb.size() != b.capacity * c.ffn_dim || tokens.size() > b.capacity) {
         return make_error(ErrorCode::internal, "runtime.state_mismatch",
@@ -77,7 +77,7 @@ struct BatchLayer {
         for (std::size_t i = 0; i < count * c.dim(); ++i) b.x[i] += b.xb2[i];
     }
 
-    void attention(const quant::KernelSet& kernels, const float* keys, const float* values) const {
+    void attention(const quant::KernelSet& kernels, const KvLayer& kv) const {
         const std::size_t heads = c.n_heads;
         auto attend = [&](std::size_t begin, std::size_t end) {
             // Head-major: a thread's contiguous range covers whole heads at
@@ -85,7 +85,7 @@ struct BatchLayer {
             // on the last thread.
             for (std::size_t i = begin; i < end; ++i) {
                 const std::size_t h = i / count, t = i % count;
-                attend_head(c, kernels, row(b.q, t, c.dim()) + h * c.head_dim, h, keys, values, pos + t,
+                attend_head(c, kernels, row(b.q, t, c.dim()) + h * c.head_dim, h, kv, pos + t,
                             b.att.data() + i * c.context_length, row(b.xb, t, c.dim()) + h * c.head_dim);
             }
         };
@@ -126,10 +126,12 @@ Result<std::span<const float>> forward_batch(const Model& model, State& s, Batch
 
     for (std::size_t l = 0; l < c.n_layers; ++l) {
         const LayerWeights& w = model.layers()[l];
-        float* keys = s.key_cache.data() + l * layer_stride;
-        float* values = s.value_cache.data() + l * layer_stride;
-        float* k = keys + std::size_t{pos} * kv_dim;  // the batch's cache rows, consecutive
-        float* v = values + std::size_t{pos} * kv_dim;
+        // The batch's k and v rows, consecutive: straight into an f32 cache;
+        // for an f16 one, into kv_new, rounded into the cache after RoPE.
+        const bool f16 = s.kv_type == KvType::f16;
+        float* k = f16 ? b.kv_new.data() : s.key_cache.data() + l * layer_stride + std::size_t{pos} * kv_dim;
+        float* v = f16 ? b.kv_new.data() + count * kv_dim
+                       : s.value_cache.data() + l * layer_stride + std::size_t{pos} * kv_dim;
 
         L.rmsnorm_rows(b.xb, b.x, w.attention_norm);
         auto attn_in = L.inputs(b.xb, dim);
@@ -142,7 +144,8 @@ Result<std::span<const float>> forward_batch(const Model& model, State& s, Batch
             rope(L.row(b.q, t, dim), c.n_heads, c.head_dim, cos_t, sin_t);
             rope(k + t * kv_dim, c.n_kv_heads, c.head_dim, cos_t, sin_t);
         }
-        L.attention(kernels, keys, values);
+        if (f16) s.store_f16(l, pos, k, v, count);
+        L.attention(kernels, s.kv_layer(l));
 
         auto out_in = L.inputs(b.xb, dim);
         const quant::MatmulOutput wo[] = {{b.xb2.data(), dim, w.wo, dim}};

@@ -36,6 +36,7 @@ struct GenerateOptions {
     quant::ActivationMode activations = quant::ActivationMode::f32;  // see SessionOptions
     Numerics numerics = Numerics::native;                            // see SessionOptions
     std::uint32_t prefill_batch = k_prefill_batch;                   // see SessionOptions
+    KvType kv_cache = KvType::f32;                                   // see SessionOptions
     bool stop_at_eos = true;
     // Diagnostics: receives the logits of every step in order (prompt
     // positions included), with the position that produced them. Setting it

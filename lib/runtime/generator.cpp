@@ -47,7 +47,8 @@ Result<Generator> Generator::start(const Model& model, std::uint32_t eos_id, std
     }
 
     const std::int64_t load_start = now_ns();
-    auto session = Session::create(model, SessionOptions{options.threads, options.activations, options.numerics, options.prefill_batch});
+    auto session = Session::create(model, SessionOptions{options.threads, options.activations, options.numerics,
+                                                         options.prefill_batch, options.kv_cache});
     if (!session) return session.take_error();
     Generator g(std::move(*session), std::move(*sampler), options, eos_id);
     g.result_.threads = g.session_.threads();

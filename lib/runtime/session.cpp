@@ -8,7 +8,7 @@
 namespace slm::runtime {
 
 Result<Session> Session::create(const Model& model, const SessionOptions& options) {
-    auto state = State::create(model.config());
+    auto state = State::create(model.config(), options.kv_cache);
     if (!state) return state.take_error();
     return Session(model, std::move(*state), std::make_unique<quant::ThreadPool>(options.threads), options);
 }
@@ -50,7 +50,7 @@ Result<std::span<const float>> Session::feed_prompt(std::span<const std::uint32_
         return last;
     }
     if (batch_ == nullptr) {
-        auto created = BatchState::create(c, prefill_batch_);
+        auto created = BatchState::create(c, prefill_batch_, state_.kv_type);
         if (!created) return created.take_error();
         batch_ = std::make_unique<BatchState>(std::move(*created));
     }

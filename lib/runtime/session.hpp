@@ -36,6 +36,8 @@ struct SessionOptions {
     // Positions per feed_prompt batch (capped by the context length); 1 feeds
     // a prompt one position at a time. Results are identical for every value.
     std::uint32_t prefill_batch = k_prefill_batch;
+    // The KV cache's type: f32 (exact) or f16 (half the memory; state.hpp).
+    KvType kv_cache = KvType::f32;
 };
 
 class Session {

@@ -4,12 +4,29 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
 #include "format/layout.hpp"
 
 namespace slm::runtime {
+
+// How the KV cache stores keys and values: f32 (the default: exact), or f16
+// (half the memory, and half the bytes attention reads per token; each value
+// rounded to the nearest f16, as in llama.cpp's default cache).
+enum class KvType { f32, f16 };
+std::string_view kv_type_name(KvType type);  // "f32", "f16"
+std::optional<KvType> find_kv_type(std::string_view name);
+
+// One layer's cache as attention reads it: (context_length, kv_dim) keys and
+// values, f32 or f16 as `type` says.
+struct KvLayer {
+    const void* keys = nullptr;
+    const void* values = nullptr;
+    KvType type = KvType::f32;
+};
 
 struct State {
     // Activations for the token being processed.
@@ -29,15 +46,32 @@ struct State {
     std::vector<float> act_scales;
 
     // KV cache: (n_layers, context_length, n_kv_heads*head_dim) each. Position
-    // p of layer l starts at (l * context_length + p) * kv_dim.
+    // p of layer l starts at (l * context_length + p) * kv_dim. KvType::f32
+    // fills key_cache/value_cache, KvType::f16 key_cache16/value_cache16
+    // (the other pair stays empty).
+    KvType kv_type = KvType::f32;
     std::vector<float> key_cache;
     std::vector<float> value_cache;
+    std::vector<std::uint16_t> key_cache16;
+    std::vector<std::uint16_t> value_cache16;
+    std::size_t kv_dim = 0;          // values per position
+    std::size_t kv_layer_stride = 0;  // context_length * kv_dim
+    // KvType::f16: this position's k and v (kv_dim each) in f32, before they
+    // are rounded into the cache (after RoPE for k).
+    std::vector<float> kv_new;
 
     // Sized for `config`; the KV cache holds context_length positions.
     // Errors: ErrorCode::invalid_input "runtime.state_too_large" when the
     // cache size overflows, "runtime.out_of_memory" (internal) when the
     // allocation fails.
-    static Result<State> create(const format::ModelConfig& config);
+    static Result<State> create(const format::ModelConfig& config, KvType kv = KvType::f32);
+
+    // Values in each of the two caches, whichever the type.
+    std::size_t kv_values() const { return kv_type == KvType::f16 ? key_cache16.size() : key_cache.size(); }
+    KvLayer kv_layer(std::size_t layer) const;
+    // KvType::f16: positions [pos, pos + rows) of `layer` := the f32 rows of k
+    // and v (kv_dim apart), rounded to f16.
+    void store_f16(std::size_t layer, std::size_t pos, const float* k, const float* v, std::size_t rows);
 
     // Bytes held by all buffers (the KV cache dominates).
     std::uint64_t bytes() const;

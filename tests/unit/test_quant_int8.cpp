@@ -295,3 +295,42 @@ TEST_CASE("quant.kernels: attention helpers of every set match the reference") {
         }
     }
 }
+
+TEST_CASE("quant.kernels: f16 attention helpers are the f32 ones on widened values, bit for bit") {
+    // Each set's f16 helpers share their text with an f32 pair: the scalar
+    // reference's, or AVX2's (every x86 set; F16C loads). Fed the same values,
+    // one widened from f16 and one already f32, they must agree exactly.
+    std::mt19937 rng(29);
+    const KernelSet* avx2 = find_kernel_set("avx2");
+    for (const KernelSet* set : supported_kernel_sets()) {
+        CAPTURE(std::string(set->name));
+        const bool scalar_text = set->dots_f16 == dots_f16_ref;
+        CHECK((set->axpys_f16 == axpys_f16_ref) == scalar_text);
+        REQUIRE((scalar_text || avx2 != nullptr));
+        const DotsF32Fn dots_f32 = scalar_text ? dots_f32_ref : avx2->dots_f32;
+        const AxpysF32Fn axpys_f32 = scalar_text ? axpys_f32_ref : avx2->axpys_f32;
+        for (std::size_t n : {1u, 7u, 8u, 16u, 33u, 48u, 64u, 100u}) {
+            for (std::size_t count : {1u, 3u, 4u, 5u, 33u}) {
+                CAPTURE(n);
+                CAPTURE(count);
+                const std::size_t stride = n + 5;
+                const auto q = normal(n, 1.0f, static_cast<std::uint32_t>(rng()));
+                const auto a = normal(count, 0.3f, static_cast<std::uint32_t>(rng()));
+                std::vector<std::uint16_t> v16(stride * count);
+                std::vector<float> v32(stride * count);
+                const auto v = normal(stride * count, 1.0f, static_cast<std::uint32_t>(rng()));
+                for (std::size_t i = 0; i < v.size(); ++i) {
+                    v16[i] = fp32_to_fp16(v[i]);
+                    v32[i] = fp16_to_fp32(v16[i]);
+                }
+                std::vector<float> d16(count), d32(count), y16 = normal(n, 1.0f, 3), y32 = y16;
+                set->dots_f16(q.data(), v16.data(), stride, n, count, d16.data());
+                dots_f32(q.data(), v32.data(), stride, n, count, d32.data());
+                set->axpys_f16(a.data(), v16.data(), stride, n, count, y16.data());
+                axpys_f32(a.data(), v32.data(), stride, n, count, y32.data());
+                CHECK(std::memcmp(d16.data(), d32.data(), count * sizeof(float)) == 0);
+                CHECK(std::memcmp(y16.data(), y32.data(), n * sizeof(float)) == 0);
+            }
+        }
+    }
+}

@@ -14,6 +14,7 @@
 #include "format/writer.hpp"
 #include "quant/dtype_traits.hpp"
 #include "quant/kernels.hpp"
+#include "quant/f16.hpp"
 #include "runtime/forward.hpp"
 #include "runtime/generate.hpp"
 #include "runtime/model.hpp"
@@ -81,6 +82,67 @@ TEST_CASE("runtime.state: the KV cache is sized by context_length") {
     auto refused = runtime::State::create(huge);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().id == "runtime.state_too_large");
+}
+
+TEST_CASE("runtime.state: an f16 KV cache takes half the bytes") {
+    auto l = load_spec(fixture_config(2));
+    auto f32 = runtime::State::create(l->model->config());
+    auto f16 = runtime::State::create(l->model->config(), runtime::KvType::f16);
+    REQUIRE(f32.ok());
+    REQUIRE(f16.ok());
+    CHECK(f16->key_cache16.size() == 2u * 128 * 16);
+    CHECK(f16->value_cache16.size() == 2u * 128 * 16);
+    CHECK(f16->key_cache.empty());
+    CHECK(f16->kv_values() == f32->kv_values());
+    CHECK(f32->bytes() - f16->bytes() == 2u * 2 * 128 * 16 * 2 - 2 * 16 * sizeof(float));  // less kv_new
+    CHECK(runtime::find_kv_type("f16") == runtime::KvType::f16);
+    CHECK_FALSE(runtime::find_kv_type("q8_0").has_value());
+}
+
+TEST_CASE("runtime.forward: an f16 KV cache stores rounded keys and values, and stays close") {
+    using quant::ActivationMode;
+    auto l = load_spec(threaded_config(), 9);
+    const format::ModelConfig& c = l->model->config();
+    const auto tokens = sample_tokens();
+    auto run = [&](runtime::KvType kv, unsigned threads) {
+        auto s = runtime::Session::create(*l->model, {threads, ActivationMode::f32, runtime::Numerics::native, 32, kv});
+        REQUIRE(s.ok());
+        std::vector<float> logits;
+        for (std::uint32_t t : tokens) {
+            auto out = s->feed(t);
+            REQUIRE(out.ok());
+            logits.insert(logits.end(), out->begin(), out->end());
+        }
+        return std::make_pair(std::move(logits), std::move(*s));
+    };
+    auto [exact, f32_session] = run(runtime::KvType::f32, 1);
+    auto [half, f16_session] = run(runtime::KvType::f16, 1);
+    // Layer 0's keys and values depend on the tokens alone: the f16 cache
+    // holds the f32 cache's values rounded to nearest.
+    const std::size_t layer0 = tokens.size() * c.kv_dim();
+    for (std::size_t i = 0; i < layer0; ++i) {
+        CHECK(f16_session.state().key_cache16[i] == quant::fp32_to_fp16(f32_session.state().key_cache[i]));
+        CHECK(f16_session.state().value_cache16[i] == quant::fp32_to_fp16(f32_session.state().value_cache[i]));
+    }
+    const double err = nmse(half, exact);
+    MESSAGE("NMSE of f16- vs f32-cache logits: " << err);
+    CHECK(err > 0.0);
+    CHECK(err < 1e-5);
+    // Thread counts and prompt batching change nothing, as with f32.
+    CHECK(run(runtime::KvType::f16, 3).first == half);
+    auto batched = runtime::Session::create(*l->model, {2, ActivationMode::f32, runtime::Numerics::native, 8,
+                                                        runtime::KvType::f16});
+    REQUIRE(batched.ok());
+    auto prompt_logits = batched->feed_prompt(tokens);
+    REQUIRE(prompt_logits.ok());
+    CHECK(std::equal(prompt_logits->begin(), prompt_logits->end(), half.end() - c.vocab_size));
+    // ggml numerics reproduce llama.cpp with an f32 cache only.
+    auto ggml = runtime::Session::create(*l->model, {1, ActivationMode::q8_0, runtime::Numerics::ggml, 32,
+                                                     runtime::KvType::f16});
+    REQUIRE(ggml.ok());
+    auto refused = ggml->feed(tokens[0]);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().id == "runtime.numerics_unsupported");
 }
 
 TEST_CASE("runtime.forward: bad token and position are errors, not crashes") {
