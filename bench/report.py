@@ -124,6 +124,19 @@ if kernel_rows:
             cells.append(f"{max(sel):.0f}" if sel else "-")
         packed = any(r.get("packed_bytes", 0) > 0 for r in kernel_rows if r["kernel"] == k)
         print(f"| {k} | " + " | ".join(cells) + f" | {'packed' if packed else 'rows'} |")
+kv_rows = [r for r in rows if r["kind"] == "kv_cache"]
+if kv_rows:
+    print("\n## KV cache type\n")
+    print("`--kv-cache f32` (default) against `f16`, one thread, 250 tokens after the short prompt "
+          "(q4_0 with int8 activations); peak RSS is the smallest of the runs.\n")
+    print("| dtype | KV cache | decode tok/s | peak RSS |")
+    print("|---|---|---|---|")
+    for m in ("f32", "q4_0"):
+        for kv in ("f32", "f16"):
+            sel = [r for r in kv_rows if r["model"] == m and r.get("kv_cache") == kv]
+            if sel:
+                print(f"| {m} | {kv} | {max(r['decode_tok_s'] for r in sel):.0f} | "
+                      f"{min(r['peak_rss_bytes'] for r in sel) / 2**20:.1f} MiB |")
 wasm = [r for r in rows if r["kind"] == "wasm"]
 if wasm:
     node = wasm[0].get("node", "")

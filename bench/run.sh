@@ -120,6 +120,20 @@ for _ in $(seq "$repeats"); do
     done
   done
 done
+# The KV cache's type: f32 (the rows above) against f16, 1 thread, 250 tokens
+# (attention's share grows with the position).
+for _ in $(seq "$repeats"); do
+  for m in f32 q4_0; do
+    act=q8_0
+    [[ $m == f32 ]] && act=f32
+    for kv in f32 f16; do
+      wait_idle
+      "$SLMCTL" run "$OUT/$m.slm" -p "once upon a time there was" -n 250 --ignore-eos --threads 1 \
+        --activations "$act" --kv-cache "$kv" --json > "$OUT/run.json"
+      tag_json "$OUT/run.json" "kind='kv_cache', model='$m'"
+    done
+  done
+done
 # The WASM runtime in Node.js, 1 thread, beside the native rows above.
 wasm="$build/wasm/apps/wasm/slm_runtime.wasm"
 if [[ -f "$wasm" ]] && command -v node >/dev/null; then
