@@ -33,7 +33,7 @@ struct WeightView {
     std::uint32_t block_size = 0;   // 0 for f32
     // The same matrix in packed layout (packed.hpp), or nullptr. Used instead
     // of values/scales with int8 activations when the active kernel set has
-    // packed kernels; the results are the scalar reference's either way.
+    // packed kernels, which give the scalar reference rows' bits.
     const PackedMatrix* packed = nullptr;
 };
 
