@@ -45,6 +45,7 @@ struct RunArgs {
     std::string activations = "f32";
     std::string numerics = "native";
     std::string kv_cache = "f32";
+    bool no_repack = false;
     std::string dump_logits;
 };
 
@@ -110,7 +111,7 @@ int run_run(const RunArgs& a) {
     // ggml numerics always use llama.cpp's int8 activations (--activations is excluded by CLI11).
     const std::string activations = ggml ? "q8_0" : a.activations;
     slm::runtime::ModelOptions model_options;
-    model_options.pack_for_int8 = !ggml && activations == "q8_0";
+    model_options.pack_for_int8 = !ggml && activations == "q8_0" && !a.no_repack;
     model_options.release = [&file](const void* p, std::size_t n) { file->release(p, n); };
     auto model = slm::runtime::Model::create(view, model_options);
     if (!model) return report_error(model.error());
@@ -260,6 +261,11 @@ void register_run(CLI::App& app, Context& ctx) {
         ->excludes(activations)
         ->excludes(kv_cache)
         ->capture_default_str();
+    cmd->add_flag("--no-repack", args->no_repack,
+                  "With --activations q8_0, keep q8_0/q4_0 matrices in the file's layout instead of a packed "
+                  "copy: slower int8 products, summed in the kernel set's row order (llama.cpp's with --kernel "
+                  "avx2)")
+        ->group("Diagnostics");
     cmd->add_option("--dump-logits", args->dump_logits,
                     "Write every step's logits (prompt positions included) to FILE as raw "
                     "little-endian f32, vocab_size values per step (compared with tests/reference/llama_ref.py)")

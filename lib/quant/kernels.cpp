@@ -25,7 +25,7 @@ constexpr KernelSet k_scalar{"scalar", dot_f32_ref, dots_f32_ref, axpys_f32_ref,
 constexpr KernelSet k_avx2{"avx2", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2, dots_f16_avx2, axpys_f16_avx2,
                            dot_q8_0_avx2, dot_q4_0_avx2,
                            quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
-                           nullptr, nullptr, quantize_q8_0_avx2, quantize_q4_0_avx2};
+                           rows_q8_0_packed_avx2, rows_q4_0_packed_avx2, quantize_q8_0_avx2, quantize_q4_0_avx2};
 constexpr KernelSet k_avxvnni{"avxvnni", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2, dots_f16_avx2, axpys_f16_avx2,
                               dot_q8_0_avx2, dot_q4_0_avx2,
                               quantize_act_q8_0_avx2, rows_q8_0_q8_0_avxvnni, rows_q4_0_q8_0_avxvnni,
@@ -33,7 +33,7 @@ constexpr KernelSet k_avxvnni{"avxvnni", dot_f32_avx2, dots_f32_avx2, axpys_f32_
 constexpr KernelSet k_avx512{"avx512", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512, dots_f16_avx2, axpys_f16_avx2,
                              dot_q8_0_avx512, dot_q4_0_avx512,
                              quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
-                             nullptr, nullptr, quantize_q8_0_avx2, quantize_q4_0_avx2};
+                             rows_q8_0_packed_avx2, rows_q4_0_packed_avx2, quantize_q8_0_avx2, quantize_q4_0_avx2};
 constexpr KernelSet k_avx512vnni{"avx512vnni", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512, dots_f16_avx2, axpys_f16_avx2,
                                  dot_q8_0_avx512, dot_q4_0_avx512,
                                  quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx512vnni, rows_q4_0_q8_0_avx512vnni,

@@ -49,6 +49,12 @@ void rows_q8_0_q8_0_avxvnni(const std::int8_t* w, const float* w_scales, const s
 void rows_q4_0_q8_0_avxvnni(const std::uint8_t* w, const float* w_scales, const std::int8_t* a,
                             const float* a_scales, std::size_t block_size, std::size_t n,
                             std::size_t rows, float* out);
+// Packed-layout kernels (packed.hpp) with maddubs + madd: the "avx2" and
+// "avx512" sets' (run --no-repack keeps their llama.cpp-order row kernels).
+void rows_q8_0_packed_avx2(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                           const float* a_scales, std::size_t n, float* out);
+void rows_q4_0_packed_avx2(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
+                           const float* a_scales, std::size_t n, float* out);
 // Its packed-layout kernels (packed.hpp): a 16-row group in two 256-bit halves.
 void rows_q8_0_packed_avxvnni(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
                               const float* a_scales, std::size_t n, float* out);

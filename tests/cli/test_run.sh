@@ -92,6 +92,21 @@ for base in tiny-gqa tiny-tied; do
   done
 done
 
+# Int8 activations load quantized matrices packed (every set here has packed
+# kernels); --no-repack keeps the file's layout. Packed products are the
+# scalar reference rows' bits, so with the scalar set the logits match.
+expect_exit 0 "run --activations q8_0 (packed)" -- "$SLMCTL" run tiny-tied-q4_0.slm -p "the quick brown fox" -n 16 \
+  --activations q8_0 --kernel scalar --json --dump-logits packed.f32
+cp out packed.json
+expect_exit 0 "run --activations q8_0 --no-repack" -- "$SLMCTL" run tiny-tied-q4_0.slm -p "the quick brown fox" \
+  -n 16 --activations q8_0 --kernel scalar --no-repack --json --dump-logits rows.f32
+python3 - "$WORK/packed.json" "$WORK/out" <<'PY' && ok || fail "packed_bytes with and without --no-repack"
+import json, sys
+packed, rows = (json.load(open(p)) for p in sys.argv[1:])
+assert packed["packed_bytes"] > 0 and rows["packed_bytes"] == 0, (packed["packed_bytes"], rows["packed_bytes"])
+PY
+expect_same_file packed.f32 rows.f32 "scalar logits packed and not"
+
 # JSON report fields.
 python3 - "$WORK/tiny.golden.json" "$(sha256sum tiny.slm | cut -d' ' -f1)" <<'PY' && ok || fail "run --json fields"
 import json, sys

@@ -6,7 +6,7 @@
 For each .slm: `slmctl export` to GGUF, 64 greedy tokens from the same prompt
 ids in slmctl (`run --prompt-ids`, 1 thread) and in llama.cpp
 (llama_generate.mjs, 1 thread, f32 KV cache, no flash attention, its haswell
-CPU build, and slmctl its AVX2 kernels where that build loads: see below). The token
+CPU build, and slmctl its AVX2 row kernels where that build loads: see below). The token
 ids must be identical. Per-step logits are compared while both have fed the
 same tokens (compare_logits.py): top-1 agreement and max |delta logit| are
 reported; for f32 weights the NMSE must also be <= 1e-10.
@@ -64,6 +64,8 @@ def ours(slmctl, model, ids, activations, logits=None, numerics="native", kernel
     cmd = [slmctl, "run", model, "--prompt-ids", ",".join(map(str, ids)), "-n", str(N_TOKENS),
            "--ignore-eos", "--json", "--threads", "1", "--kernel", kernel]
     cmd += ["--numerics", "ggml"] if numerics == "ggml" else ["--activations", activations]
+    if kernel == "avx2":
+        cmd += ["--no-repack"]  # the row kernels, in llama.cpp's order
     if logits:
         cmd += ["--dump-logits", logits]
     return json.loads(run(cmd))
@@ -114,10 +116,11 @@ def check_model(a, model):
 
     peer = theirs(gguf, ids, base + ".peer.f32")
     # Like against like: where llama.cpp runs its haswell build, slmctl runs
-    # its AVX2 kernels, which sum int8 products in that build's order. (The
-    # AVX-512 sets' int8 products are the scalar reference's, or their own
-    # order: held to the reference by the unit tests, and on these tiny
-    # random models a near-tie can then pick another token within steps.)
+    # its AVX2 row kernels (--kernel avx2 --no-repack), which sum int8
+    # products in that build's order. (Packed matrices take the scalar
+    # reference's order, the AVX-512 VNNI row kernels their own: held to the
+    # reference by the unit tests, and on these tiny random models a near-tie
+    # can then pick another token within steps.)
     kernel = "avx2" if haswell_build(peer) else "auto"
     mine = ours(a.slmctl, model, ids, activations, base + ".ours.f32", kernel=kernel)
     with open(base + ".ours.json", "w") as f:
