@@ -111,19 +111,20 @@ kernel_rows = [r for r in rows if r["kind"] == "kernel_set"]
 if kernel_rows:
     print("\n## Kernel sets\n")
     print("Every kernel set this CPU supports (`--kernel`), one thread, the same 128 tokens; q8_0/q4_0 with "
-          "int8 activations. The rows above use `auto`: the best of them, the last row. \"int8 products\" "
-          "says whether the set read packed copies of the matrices (quantization.md, \"Packed matrices\") "
-          "or the file's rows.\n")
+          "int8 activations. The rows above use `auto`: the best of them, the last row. q8_0/q4_0 read packed "
+          "copies of the matrices (quantization.md, \"Packed matrices\"), or with `--no-repack` the file's "
+          "rows through the row kernels.\n")
     sets = list(dict.fromkeys(r["kernel"] for r in kernel_rows))
-    print("| kernels | " + " | ".join(f"{m} tok/s" for m in ("f32", "q8_0", "q4_0")) + " | int8 products |")
-    print("|---|---|---|---|---|")
+    file_rows = [r for r in rows if r["kind"] == "kernel_set_rows"]
+    print("| kernels | f32 tok/s | q8_0 tok/s | q4_0 tok/s | q8_0 --no-repack | q4_0 --no-repack |")
+    print("|---|---|---|---|---|---|")
     for k in sets:
         cells = []
-        for m in ("f32", "q8_0", "q4_0"):
-            sel = [r["decode_tok_s"] for r in kernel_rows if r["kernel"] == k and r["model"] == m]
-            cells.append(f"{max(sel):.0f}" if sel else "-")
-        packed = any(r.get("packed_bytes", 0) > 0 for r in kernel_rows if r["kernel"] == k)
-        print(f"| {k} | " + " | ".join(cells) + f" | {'packed' if packed else 'rows'} |")
+        for source, models in ((kernel_rows, ("f32", "q8_0", "q4_0")), (file_rows, ("q8_0", "q4_0"))):
+            for m in models:
+                sel = [r["decode_tok_s"] for r in source if r["kernel"] == k and r["model"] == m]
+                cells.append(f"{max(sel):.0f}" if sel else "-")
+        print(f"| {k} | " + " | ".join(cells) + " |")
 kv_rows = [r for r in rows if r["kind"] == "kv_cache"]
 if kv_rows:
     print("\n## KV cache type\n")

@@ -117,6 +117,11 @@ for _ in $(seq "$repeats"); do
       "$SLMCTL" run "$OUT/$m.slm" -p "once upon a time there was" -n 128 --ignore-eos --threads 1 \
         --activations "$act" --kernel "$kernel" --json > "$OUT/run.json" 2>/dev/null || continue  # not on this CPU
       tag_json "$OUT/run.json" "kind='kernel_set', model='$m'"
+      [[ $m == f32 ]] && continue
+      wait_idle  # the same with the file's layout (row kernels)
+      "$SLMCTL" run "$OUT/$m.slm" -p "once upon a time there was" -n 128 --ignore-eos --threads 1 \
+        --activations "$act" --kernel "$kernel" --no-repack --json > "$OUT/run.json"
+      tag_json "$OUT/run.json" "kind='kernel_set_rows', model='$m'"
     done
   done
 done
