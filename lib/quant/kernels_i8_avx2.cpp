@@ -56,6 +56,21 @@ SLM_TARGET_AVX2 inline __m256i offset_pairs(__m256i a) {
     return _mm256_maddubs_epi16(_mm256_set1_epi8(8), a);
 }
 
+// Packed steps (kernels_i8_avx2_body.inc). q8_0: the stored w + 128 turned
+// back into w, then the sign trick (pair sums within +-32512; w + 128 itself
+// would saturate maddubs), so no offset term. q4_0: nibbles 0..15 against a,
+// low and high pairs added (within +-7620).
+constexpr std::int32_t k_packed_q8_offset = 0;
+
+SLM_TARGET_AVX2 inline __m256i packed_q8_step(__m256i sum, __m256i stored, __m256i a) {
+    return _mm256_add_epi32(sum, mul_sum_i8(_mm256_xor_si256(stored, _mm256_set1_epi8(-128)), a));
+}
+
+SLM_TARGET_AVX2 inline __m256i packed_q4_step(__m256i sum, __m256i lo, __m256i hi, __m256i a_lo, __m256i a_hi) {
+    const __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(lo, a_lo), _mm256_maddubs_epi16(hi, a_hi));
+    return _mm256_add_epi32(sum, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+}
+
 }  // namespace
 
 SLM_TARGET_AVX2 void quantize_act_q8_0_avx2(const float* x, std::size_t n, std::size_t block_size,
@@ -100,82 +115,6 @@ SLM_TARGET_AVX2 void quantize_act_q8_0_avx2(const float* x, std::size_t n, std::
 #include "quant/kernels_i8_avx2_body.inc"
 #undef SLM_I8_NAME
 #undef SLM_TARGET_I8
-
-namespace {
-
-// A 4-byte group of activations in every int32 lane.
-SLM_TARGET_AVX2 inline __m256i broadcast4(const std::int8_t* a) {
-    std::int32_t v;
-    std::memcpy(&v, a, sizeof v);
-    return _mm256_set1_epi32(v);
-}
-
-// Packed layout (packed.hpp) without VNNI: a 16-row group in two 256-bit
-// halves, each int32 lane one row, built from maddubs + madd as the row
-// kernels do. q8_0 turns the stored w + 128 back into w and uses the sign
-// trick (pair sums within +-32512); q4_0 shifts the high nibbles down (kept
-// in place, 16 times their value, they would saturate maddubs's int16 pairs)
-// and adds the low and high pairs (within +-7620). Each lane ends with the
-// reference's arithmetic: the scalar reference's bits, not llama.cpp's order
-// that the row kernels keep (run --no-repack keeps those).
-template <bool Q4>
-SLM_TARGET_AVX2 void rows_packed_avx2(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
-                                      const float* a_scales, std::size_t n, float* out) {
-    const std::size_t nb = n / k_packed_block;
-    std::int32_t sums[k_packed_max_n / k_packed_block];
-    if constexpr (Q4) packed_block_sums(a, n, sums);
-    const std::size_t block_bytes = packed_block_bytes(Q4 ? format::DType::q4_0 : format::DType::q8_0);
-    const __m256i low = _mm256_set1_epi8(0x0F);
-    const __m256i ones = _mm256_set1_epi16(1);
-    const __m256i flip = _mm256_set1_epi8(-128);
-    for (std::size_t g = 0; g < groups; ++g) {
-        __m256 total[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-        for (std::size_t b = 0; b < nb; ++b) {
-            const std::uint8_t* blk = packed + (g * nb + b) * block_bytes;
-            const std::uint8_t* wv = blk + k_packed_rows * sizeof(float);
-            const std::int8_t* ab = a + b * k_packed_block;
-            const __m256 da = _mm256_set1_ps(a_scales[b]);
-            for (std::size_t h = 0; h < 2; ++h) {  // rows 8h .. 8h + 7
-                __m256i sum;
-                if constexpr (Q4) {
-                    sum = _mm256_set1_epi32(-8 * sums[b]);  // minus the offset term
-                    for (std::size_t k = 0; k < 4; ++k) {
-                        const __m256i v = load32(wv + 64 * k + 32 * h);
-                        const __m256i lo = _mm256_and_si256(v, low);
-                        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
-                        const __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(lo, broadcast4(ab + 4 * k)),
-                                                               _mm256_maddubs_epi16(hi, broadcast4(ab + 16 + 4 * k)));
-                        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(pairs, ones));
-                    }
-                } else {
-                    sum = _mm256_setzero_si256();
-                    for (std::size_t k = 0; k < 8; ++k) {
-                        const __m256i w = _mm256_xor_si256(load32(wv + 64 * k + 32 * h), flip);
-                        const __m256i pairs =
-                            _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(broadcast4(ab + 4 * k), w));
-                        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(pairs, ones));
-                    }
-                }
-                const __m256 d = _mm256_mul_ps(_mm256_loadu_ps(reinterpret_cast<const float*>(blk) + 8 * h), da);
-                total[h] = _mm256_add_ps(total[h], _mm256_mul_ps(_mm256_cvtepi32_ps(sum), d));
-            }
-        }
-        _mm256_storeu_ps(out + g * k_packed_rows, total[0]);
-        _mm256_storeu_ps(out + g * k_packed_rows + 8, total[1]);
-    }
-}
-
-}  // namespace
-
-SLM_TARGET_AVX2 void rows_q8_0_packed_avx2(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
-                                           const float* a_scales, std::size_t n, float* out) {
-    rows_packed_avx2<false>(packed, groups, a, a_scales, n, out);
-}
-
-SLM_TARGET_AVX2 void rows_q4_0_packed_avx2(const std::uint8_t* packed, std::size_t groups, const std::int8_t* a,
-                                           const float* a_scales, std::size_t n, float* out) {
-    rows_packed_avx2<true>(packed, groups, a, a_scales, n, out);
-}
 
 }  // namespace slm::quant
 
