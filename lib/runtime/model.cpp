@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cmath>
+#include <new>
 #include <string>
 #include <unordered_map>
 
@@ -113,7 +114,22 @@ Result<Model> Model::create(const format::SlmView& view, const ModelOptions& opt
     }
     m.final_norm_ = norm_pointer(tensor("norm.weight"));
     m.output_ = c.tied_output ? m.token_embedding_ : weight_view(tensor("output.weight"));
-    if (options.pack_for_int8) m.pack_matrices(options);
+    if (options.pack_for_int8) {
+#if defined(__cpp_exceptions)
+        // Released source pages are only dropped from memory, so a failure
+        // part-way loses nothing: the file still holds every byte.
+        try {
+            m.pack_matrices(options);
+        } catch (const std::bad_alloc&) {
+            return make_error(ErrorCode::internal, "runtime.out_of_memory",
+                              "cannot allocate the packed copy of the q8_0/q4_0 matrices (up to " +
+                                  std::to_string(m.weight_bytes_) +
+                                  " bytes); without packing (slmctl run --no-repack) they are read in place");
+        }
+#else
+        m.pack_matrices(options);
+#endif
+    }
 
     const std::uint32_t half = c.head_dim / 2;
     m.rope_freqs_.resize(half);

@@ -59,7 +59,8 @@ public:
     // model_type other than llama or an odd head_dim (RoPE rotates pairs);
     // ErrorCode::invalid_input "runtime.missing_tensor" / "runtime.bad_shape"
     // if the view lacks a tensor or has an unexpected shape (the reader has
-    // already checked this; the runtime does not rely on it).
+    // already checked this; the runtime does not rely on it); ErrorCode::internal
+    // "runtime.out_of_memory" if packing (ModelOptions) cannot allocate.
     static Result<Model> create(const format::SlmView& view, const ModelOptions& options = {});
 
     // Move-only: layer pointers may refer to owned_norms_, whose buffers a
