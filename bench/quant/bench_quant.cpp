@@ -152,7 +152,7 @@ void bench_matvec() {
             }, false);
             // The same int8 products from the packed layout, where the kernel set has it.
             double t5 = 0.0, t6 = 0.0;
-            if (packable(view, s.n) && active_kernels().rows_q8_0_packed != nullptr) {
+            if (packable(view, s.rows, s.n) && active_kernels().rows_q8_0_packed != nullptr) {
                 const PackedMatrix packed = PackedMatrix::pack(view, s.rows, s.n);
                 WeightView pview = view;
                 pview.packed = &packed;

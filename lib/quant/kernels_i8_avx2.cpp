@@ -110,7 +110,7 @@ SLM_TARGET_AVX2 void quantize_act_q8_0_avx2(const float* x, std::size_t n, std::
     }
 }
 
-#define SLM_TARGET_I8 SLM_TARGET_AVX2
+#define SLM_TARGET_I8 SLM_TARGET_AVX2_F16C
 #define SLM_I8_NAME(name) name##_avx2
 #include "quant/kernels_i8_avx2_body.inc"
 #undef SLM_I8_NAME

@@ -17,7 +17,7 @@
 #include "quant/kernels.hpp"
 #include "quant/packed.hpp"
 
-#define SLM_TARGET_AVXVNNI __attribute__((target("avx2,fma,avxvnni")))
+#define SLM_TARGET_AVXVNNI __attribute__((target("avx2,fma,f16c,avxvnni")))
 
 namespace slm::quant {
 

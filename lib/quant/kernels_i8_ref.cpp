@@ -138,26 +138,23 @@ void rows_packed_ref(const std::uint8_t* packed, std::size_t groups, const std::
                      const float* a_scales, std::size_t n, float* out) {
     constexpr std::size_t G = k_packed_rows;
     constexpr std::size_t row_bytes = Q4 ? k_packed_block / 2 : k_packed_block;  // one row's block
-    const std::size_t nb = n / k_packed_block;
-    const std::size_t block_bytes = packed_block_bytes(Q4 ? format::DType::q4_0 : format::DType::q8_0);
+    const PackedLayout layout = packed_layout(Q4 ? format::DType::q4_0 : format::DType::q8_0, n);
     for (std::size_t g = 0; g < groups; ++g) {
+        const std::uint8_t* group = packed + g * layout.group_bytes();
         float total[G] = {};
-        for (std::size_t b = 0; b < nb; ++b) {
-            const std::uint8_t* blk = packed + (g * nb + b) * block_bytes;
+        for (std::size_t b = 0; b < layout.blocks; ++b) {
+            const std::uint8_t* values = layout.values(group, b);
             const std::int8_t* ab = a + b * k_packed_block;
             // The block's rows back in .slm order (4-byte words), so that each
             // row's sum is a contiguous loop compilers vectorise, as in
             // dot_*_q8_0_ref.
             std::uint8_t rows[G][row_bytes];
             for (std::size_t k = 0; k < row_bytes / 4; ++k) {
-                for (std::size_t i = 0; i < G; ++i) {
-                    std::memcpy(&rows[i][k * 4], blk + G * sizeof(float) + (k * G + i) * 4, 4);
-                }
+                for (std::size_t i = 0; i < G; ++i) std::memcpy(&rows[i][k * 4], values + (k * G + i) * 4, 4);
             }
             for (std::size_t i = 0; i < G; ++i) {
                 const std::int32_t sum = Q4 ? q4_block_sum(rows[i], ab, row_bytes) : q8_block_sum(rows[i], ab);
-                float scale;
-                std::memcpy(&scale, blk + i * sizeof(float), sizeof(float));
+                const float scale = fp16_to_fp32(layout.scales(group)[b * G + i]);
                 total[i] += static_cast<float>(sum) * (scale * a_scales[b]);
             }
         }

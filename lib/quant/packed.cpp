@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 
+#include "quant/f16.hpp"
 #include "quant/matvec.hpp"
 
 namespace slm::quant {
@@ -12,7 +13,6 @@ namespace slm::quant {
 namespace {
 
 constexpr std::size_t k_align = 64;
-constexpr std::size_t k_scale_bytes = k_packed_rows * sizeof(float);
 // Groups per slice handed to the release callback (1024 rows).
 constexpr std::size_t k_release_groups = 64;
 
@@ -21,16 +21,26 @@ std::size_t row_block_bytes(format::DType dtype) {
     return dtype == format::DType::q4_0 ? k_packed_block / 2 : k_packed_block;
 }
 
-}  // namespace
-
-std::size_t packed_block_bytes(format::DType dtype) {
-    return k_scale_bytes + k_packed_rows * row_block_bytes(dtype);
+// f's bits as f16, if f16 holds f exactly (NaN payloads included).
+bool exact_f16(float f, std::uint16_t& h) {
+    h = fp32_to_fp16(f);
+    const float back = fp16_to_fp32(h);
+    return std::memcmp(&back, &f, sizeof f) == 0;
 }
 
-bool packable(const WeightView& w, std::size_t n) {
+}  // namespace
+
+bool packable(const WeightView& w, std::size_t rows, std::size_t n) {
     const bool int8_dtype = w.dtype == format::DType::q8_0 || w.dtype == format::DType::q4_0;
-    return int8_dtype && w.block_size == k_packed_block && n % k_packed_block == 0 && n > 0 &&
-           n <= k_packed_max_n;
+    if (!int8_dtype || w.block_size != k_packed_block || n % k_packed_block != 0 || n == 0 ||
+        n > k_packed_max_n) {
+        return false;
+    }
+    std::uint16_t h;
+    for (std::size_t i = 0; i < rows * (n / k_packed_block); ++i) {
+        if (!exact_f16(w.scales[i], h)) return false;
+    }
+    return true;
 }
 
 void PackedMatrix::AlignedDelete::operator()(std::uint8_t* p) const {
@@ -38,7 +48,7 @@ void PackedMatrix::AlignedDelete::operator()(std::uint8_t* p) const {
 }
 
 PackedMatrix PackedMatrix::pack(const WeightView& w, std::size_t rows, std::size_t n, const ReleaseFn& release) {
-    assert(packable(w, n));
+    assert(packable(w, rows, n));
     PackedMatrix m;
     m.dtype_ = w.dtype;
     m.rows_ = rows;
@@ -47,7 +57,8 @@ PackedMatrix PackedMatrix::pack(const WeightView& w, std::size_t rows, std::size
     m.data_.reset(static_cast<std::uint8_t*>(::operator new[](size, std::align_val_t{k_align})));
 
     const bool q4 = w.dtype == format::DType::q4_0;
-    const std::size_t nb = n / k_packed_block;
+    const PackedLayout layout = m.layout();
+    const std::size_t nb = layout.blocks;
     const std::size_t block_bytes = row_block_bytes(w.dtype);
     const std::size_t row_bytes = nb * block_bytes;
     const auto* values = static_cast<const std::uint8_t*>(w.values);
@@ -57,13 +68,18 @@ PackedMatrix PackedMatrix::pack(const WeightView& w, std::size_t rows, std::size
     const std::uint32_t flip = q4 ? 0u : 0x80808080u;
     std::size_t released = 0;  // source rows handed to `release`
     for (std::size_t g = 0; g < m.groups(); ++g) {
-        std::uint8_t* group = m.data_.get() + g * m.group_bytes();
+        std::uint8_t* group = m.data_.get() + g * layout.group_bytes();
+        std::memset(group, 0, layout.scale_bytes);
         for (std::size_t lane = 0; lane < k_packed_rows; ++lane) {
             const std::size_t r = g * k_packed_rows + lane;
             for (std::size_t b = 0; b < nb; ++b) {
-                std::uint8_t* dst = group + b * packed_block_bytes(w.dtype);
-                const float scale = r < rows ? w.scales[r * nb + b] : 0.0f;
-                std::memcpy(dst + lane * sizeof(float), &scale, sizeof(float));
+                std::uint16_t scale = 0;
+                if (r < rows) {
+                    [[maybe_unused]] const bool exact = exact_f16(w.scales[r * nb + b], scale);
+                    assert(exact);
+                }
+                std::memcpy(group + (b * k_packed_rows + lane) * sizeof scale, &scale, sizeof scale);
+                std::uint8_t* dst = group + layout.scale_bytes + b * layout.block_bytes;
                 const std::uint8_t* src = r < rows ? values + r * row_bytes + b * block_bytes : nullptr;
                 for (std::size_t k = 0; k < block_bytes / 4; ++k) {
                     std::uint32_t four = zero_weights;
@@ -71,7 +87,7 @@ PackedMatrix PackedMatrix::pack(const WeightView& w, std::size_t rows, std::size
                         std::memcpy(&four, src + k * 4, 4);
                         four ^= flip;
                     }
-                    std::memcpy(dst + k_scale_bytes + (k * k_packed_rows + lane) * 4, &four, 4);
+                    std::memcpy(dst + (k * k_packed_rows + lane) * 4, &four, 4);
                 }
             }
         }
@@ -93,15 +109,15 @@ PackedMatrix PackedMatrix::pack(const WeightView& w, std::size_t rows, std::size
 void PackedMatrix::dequantize_row(std::size_t r, float* out) const {
     assert(r < rows_);
     const bool q4 = dtype_ == format::DType::q4_0;
+    const PackedLayout layout = this->layout();
+    const std::uint8_t* grp = group(r / k_packed_rows);
     const std::size_t lane = r % k_packed_rows;
     const std::size_t steps = row_block_bytes(dtype_) / 4;
-    for (std::size_t b = 0; b < n_ / k_packed_block; ++b) {
-        const std::uint8_t* blk = group(r / k_packed_rows) + b * packed_block_bytes(dtype_);
-        float d;
-        std::memcpy(&d, blk + lane * sizeof(float), sizeof(float));
+    for (std::size_t b = 0; b < layout.blocks; ++b) {
+        const float d = fp16_to_fp32(layout.scales(grp)[b * k_packed_rows + lane]);
         float* o = out + b * k_packed_block;
         for (std::size_t k = 0; k < steps; ++k) {
-            const std::uint8_t* w = blk + k_scale_bytes + (k * k_packed_rows + lane) * 4;
+            const std::uint8_t* w = layout.values(grp, b) + (k * k_packed_rows + lane) * 4;
             for (std::size_t j = 0; j < 4; ++j) {
                 if (q4) {
                     o[k * 4 + j] = static_cast<float>((w[j] & 0x0F) - 8) * d;

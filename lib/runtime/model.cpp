@@ -144,7 +144,7 @@ void Model::pack_matrices(const ModelOptions& options) {
     const quant::KernelSet& kernels = quant::active_kernels();
     if (kernels.rows_q8_0_packed == nullptr || kernels.rows_q4_0_packed == nullptr) return;
     auto pack = [&](quant::WeightView& w, std::size_t rows, std::size_t n) {
-        if (!quant::packable(w, n)) return;
+        if (!quant::packable(w, rows, n)) return;  // e.g. a scale f16 cannot hold
         packed_.push_back(
             std::make_unique<quant::PackedMatrix>(quant::PackedMatrix::pack(w, rows, n, options.release)));
         w.packed = packed_.back().get();

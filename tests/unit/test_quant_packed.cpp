@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <utility>
 #include <random>
 #include <string>
@@ -45,19 +46,40 @@ TEST_CASE("quant.packed: every set's packed kernels give the reference's bits") 
 
 TEST_CASE("quant.packed: what packs") {
     std::vector<std::uint8_t> bytes(64 * 1024);
-    std::vector<float> scales(2048);
+    std::vector<float> scales(2048, 0.5f);
     const WeightView q8{DType::q8_0, bytes.data(), scales.data(), 32};
     const WeightView q4{DType::q4_0, bytes.data(), scales.data(), 32};
-    CHECK(packable(q8, 288));
-    CHECK(packable(q4, 32));
-    CHECK(packable(q4, k_packed_max_n));
-    CHECK_FALSE(packable(q4, k_packed_max_n + 32));  // the kernels' block-sum buffer
-    CHECK_FALSE(packable(q8, 0));
-    CHECK_FALSE(packable(WeightView{DType::q8_0, bytes.data(), scales.data(), 64}, 128));
-    CHECK_FALSE(packable(WeightView{DType::q4_0, bytes.data(), scales.data(), 16}, 128));
-    CHECK_FALSE(packable(WeightView{DType::f32, bytes.data(), nullptr, 0}, 128));
-    CHECK(packed_block_bytes(DType::q8_0) == 16 * 4 + 16 * 32);
-    CHECK(packed_block_bytes(DType::q4_0) == 16 * 4 + 16 * 16);
+    CHECK(packable(q8, 7, 288));
+    CHECK(packable(q4, 3, 32));
+    CHECK(packable(q4, 1, k_packed_max_n));
+    CHECK_FALSE(packable(q4, 1, k_packed_max_n + 32));  // the kernels' block-sum buffer
+    CHECK_FALSE(packable(q8, 1, 0));
+    CHECK_FALSE(packable(WeightView{DType::q8_0, bytes.data(), scales.data(), 64}, 2, 128));
+    CHECK_FALSE(packable(WeightView{DType::q4_0, bytes.data(), scales.data(), 16}, 2, 128));
+    CHECK_FALSE(packable(WeightView{DType::f32, bytes.data(), nullptr, 0}, 2, 128));
+    // Scales are packed as f16, so one that f16 cannot hold exactly keeps the
+    // matrix in the file's layout; values f16 holds at its extremes pack.
+    scales[7 * 9 - 1] = 0.1f;
+    CHECK_FALSE(packable(q8, 7, 288));
+    CHECK(packable(q8, 6, 288));  // the inexact scale lies past the rows asked about
+    scales[7 * 9 - 1] = 65504.0f;
+    scales[0] = 0x1p-24f;  // the least f16 subnormal
+    scales[1] = std::numeric_limits<float>::infinity();
+    CHECK(packable(q8, 7, 288));
+    scales[1] = 0x1p-25f;  // below f16's range
+    CHECK_FALSE(packable(q8, 7, 288));
+}
+
+TEST_CASE("quant.packed: a group's layout") {
+    // 9 blocks of 16 f16 scales = 288 bytes, padded to 320; values 16 rows x 9 blocks.
+    const PackedLayout l4 = packed_layout(DType::q4_0, 288);
+    CHECK(l4.blocks == 9);
+    CHECK(l4.scale_bytes == 320);
+    CHECK(l4.block_bytes == 16 * 16);
+    CHECK(l4.group_bytes() == 320 + 9 * 256);
+    const PackedLayout l8 = packed_layout(DType::q8_0, 64);
+    CHECK(l8.scale_bytes == 64);
+    CHECK(l8.group_bytes() == 64 + 2 * 512);
 }
 
 TEST_CASE("quant.packed: rows read back as the dtype dequantizes them, the copy is 64-byte aligned") {
@@ -67,7 +89,7 @@ TEST_CASE("quant.packed: rows read back as the dtype dequantizes them, the copy 
         const void* values = dtype == DType::q8_0 ? static_cast<const void*>(r.q8.data()) : r.q4.data();
         const PackedMatrix p = PackedMatrix::pack(WeightView{dtype, values, r.w_scales.data(), 32}, rows, n);
         CHECK(reinterpret_cast<std::uintptr_t>(p.group(0)) % 64 == 0);
-        CHECK(p.bytes() == 3 * 3 * packed_block_bytes(dtype));
+        CHECK(p.bytes() == 3 * packed_layout(dtype, n).group_bytes());
         const DTypeTraits& traits = dtype_traits(dtype);
         for (std::size_t row = 0; row < rows; ++row) {
             std::vector<float> want(n), got(n);

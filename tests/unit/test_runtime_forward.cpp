@@ -396,13 +396,13 @@ TEST_CASE("runtime.model: packed matrices give int8 sessions the reference's log
             auto packed = runtime::Model::create(*l->view, options);
             REQUIRE(packed.ok());
             // Every matrix: 2 layers x 7, plus the output (the embedding when tied).
-            const std::uint64_t block_bytes = quant::packed_block_bytes(dtype);
             const std::uint64_t dim = c.dim(), kv = c.kv_dim(), ffn = c.ffn_dim;
-            const std::uint64_t groups_x_blocks =
-                2 * ((dim / 16) * (dim / 32) * 2 + (kv / 16) * (dim / 32) * 2 + (ffn / 16) * (dim / 32) * 2 +
-                     (dim / 16) * (ffn / 32)) +
-                ((c.vocab_size + 15) / 16) * (dim / 32);
-            CHECK(packed->packed_bytes() == groups_x_blocks * block_bytes);
+            auto bytes = [&](std::uint64_t rows, std::uint64_t n) {
+                return (rows + 15) / 16 * quant::packed_layout(dtype, n).group_bytes();
+            };
+            CHECK(packed->packed_bytes() == 2 * (2 * bytes(dim, dim) + 2 * bytes(kv, dim) + 2 * bytes(ffn, dim) +
+                                                 bytes(dim, ffn)) +
+                                                bytes(c.vocab_size, dim));
 
             const auto tokens = sample_tokens();
             const auto want = sequence_logits(*l->model, tokens, 1, ActivationMode::q8_0);

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "quant/f16.hpp"
+
 namespace slm::quant::avx512_emulated {
 
 using __mmask16 = simde__mmask16;
@@ -110,6 +112,16 @@ inline float _mm512_reduce_add_ps(simde__m512 a) {
     for (int i = 0; i < 8; ++i) s8[i] = in.v[i + 8] + in.v[i];
     for (int i = 0; i < 4; ++i) s4[i] = s8[i + 4] + s8[i];
     return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+}
+#endif
+
+#if !defined(_mm512_cvtph_ps)
+inline simde__m512 _mm512_cvtph_ps(simde__m256i a) {
+    std::uint16_t in[16];
+    std::memcpy(in, &a, sizeof in);
+    simde_lanes::F32x16 out;
+    for (int i = 0; i < 16; ++i) out.v[i] = slm::quant::fp16_to_fp32(in[i]);
+    return simde_lanes::bits_as<simde__m512>(out);
 }
 #endif
 
