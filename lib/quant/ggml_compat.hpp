@@ -118,5 +118,8 @@ void kqv_ref(const float* p, const float* values, std::size_t stride, std::size_
              bool tinyblas, float* out);
 void softmax_ref(float* x, std::size_t n, float scale);
 void swiglu_ref(float* gate, const float* up, std::size_t n);
+// swiglu_ref with v_expf for every element, tail included: each element's
+// bits then do not depend on where a chunk starts (KernelSet::silu_mul).
+void silu_mul_ref(float* gate, const float* up, std::size_t n);
 
 }  // namespace slm::quant::ggml

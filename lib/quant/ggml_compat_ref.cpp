@@ -239,6 +239,10 @@ void swiglu_ref(float* gate, const float* up, std::size_t n) {
     for (; i < n; ++i) gate[i] = (gate[i] / (1.0f + std::exp(-gate[i]))) * up[i];  // ggml_silu_f32: libm expf
 }
 
+void silu_mul_ref(float* gate, const float* up, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) gate[i] = (gate[i] / (1.0f + v_expf(0.0f - gate[i]))) * up[i];
+}
+
 const Kernels& scalar_kernels() {
     static constexpr Kernels k{"scalar", rows_f32_ref, rows_q8_0_ref, rows_q4_0_ref, rows_q4_0_8x8_ref,
                                kq_ref,   kqv_ref,      softmax_ref,   swiglu_ref};

@@ -14,6 +14,8 @@ float vec_dot_f32_avx2(const float* x, const float* y, std::size_t n);
 void kq_avx2(const float* q, const float* keys, std::size_t stride, std::size_t n, std::size_t count, float* out);
 void kqv_avx2(const float* p, const float* values, std::size_t stride, std::size_t n, std::size_t count,
               bool tinyblas, float* out);
+void softmax_avx2(float* x, std::size_t n, float scale);
+void silu_mul_avx2(float* gate, const float* up, std::size_t n);
 
 }  // namespace slm::quant::ggml
 

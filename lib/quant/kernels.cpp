@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "quant/ggml_compat.hpp"
+#include "quant/ggml_compat_x86.hpp"
 #include "quant/kernels_wasm.hpp"
 #include "quant/kernels_x86.hpp"
 #include "quant/q4_0.hpp"
@@ -15,6 +17,7 @@ namespace slm::quant {
 namespace {
 
 constexpr KernelSet k_scalar{"scalar", dot_f32_ref, dots_f32_ref, axpys_f32_ref, dots_f16_ref, axpys_f16_ref,
+                             ggml::softmax_ref, ggml::silu_mul_ref,
                              dot_q8_0_ref, dot_q4_0_ref,
                              quantize_act_q8_0_ref, rows_q8_0_q8_0_ref, rows_q4_0_q8_0_ref,
                              rows_q8_0_packed_ref, rows_q4_0_packed_ref, quantize_q8_0_ref, quantize_q4_0_ref};
@@ -23,18 +26,22 @@ constexpr KernelSet k_scalar{"scalar", dot_f32_ref, dots_f32_ref, axpys_f32_ref,
 // The AVX-512 sets reuse the AVX2 quantizers, and the plain one also AVX2's
 // int8 kernels (see kernels_x86.hpp).
 constexpr KernelSet k_avx2{"avx2", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2, dots_f16_avx2, axpys_f16_avx2,
+                           ggml::softmax_avx2, ggml::silu_mul_avx2,
                            dot_q8_0_avx2, dot_q4_0_avx2,
                            quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
                            rows_q8_0_packed_avx2, rows_q4_0_packed_avx2, quantize_q8_0_avx2, quantize_q4_0_avx2};
 constexpr KernelSet k_avxvnni{"avxvnni", dot_f32_avx2, dots_f32_avx2, axpys_f32_avx2, dots_f16_avx2, axpys_f16_avx2,
+                              ggml::softmax_avx2, ggml::silu_mul_avx2,
                               dot_q8_0_avx2, dot_q4_0_avx2,
                               quantize_act_q8_0_avx2, rows_q8_0_q8_0_avxvnni, rows_q4_0_q8_0_avxvnni,
                               rows_q8_0_packed_avxvnni, rows_q4_0_packed_avxvnni, quantize_q8_0_avx2, quantize_q4_0_avx2};
 constexpr KernelSet k_avx512{"avx512", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512, dots_f16_avx2, axpys_f16_avx2,
+                             ggml::softmax_avx2, ggml::silu_mul_avx2,
                              dot_q8_0_avx512, dot_q4_0_avx512,
                              quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx2, rows_q4_0_q8_0_avx2,
                              rows_q8_0_packed_avx2, rows_q4_0_packed_avx2, quantize_q8_0_avx2, quantize_q4_0_avx2};
 constexpr KernelSet k_avx512vnni{"avx512vnni", dot_f32_avx512, dots_f32_avx512, axpys_f32_avx512, dots_f16_avx2, axpys_f16_avx2,
+                                 ggml::softmax_avx2, ggml::silu_mul_avx2,
                                  dot_q8_0_avx512, dot_q4_0_avx512,
                                  quantize_act_q8_0_avx2, rows_q8_0_q8_0_avx512vnni, rows_q4_0_q8_0_avx512vnni,
                                  rows_q8_0_packed_avx512vnni, rows_q4_0_packed_avx512vnni,
@@ -54,6 +61,7 @@ bool cpu_has_avxvnni() { return cpu_has_avx2() && __builtin_cpu_supports("avxvnn
 #if defined(__wasm_simd128__)
 // A module built with SIMD128 only instantiates where it is supported.
 constexpr KernelSet k_simd128{"simd128", dot_f32_simd128, dots_f32_simd128, axpys_f32_simd128, dots_f16_ref, axpys_f16_ref,
+                              ggml::softmax_ref, ggml::silu_mul_ref,
                               dot_q8_0_simd128, dot_q4_0_simd128,
                               quantize_act_q8_0_ref, rows_q8_0_q8_0_simd128, rows_q4_0_q8_0_simd128,
                               nullptr, nullptr, quantize_q8_0_ref, quantize_q4_0_ref};

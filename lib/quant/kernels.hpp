@@ -52,6 +52,10 @@ using DotsF16Fn = void (*)(const float* q, const std::uint16_t* v, std::size_t s
                            std::size_t count, float* out);
 using AxpysF16Fn = void (*)(const float* a, const std::uint16_t* v, std::size_t stride, std::size_t n,
                             std::size_t count, float* y);
+// Attention's weights: x[0, n) := softmax(scale * x), in place.
+using SoftmaxFn = void (*)(float* x, std::size_t n, float scale);
+// SwiGLU's product: gate[i] := silu(gate[i]) * up[i], silu(z) = z / (1 + e^-z).
+using SiluMulFn = void (*)(float* gate, const float* up, std::size_t n);
 using DotQ8Fn = float (*)(const std::int8_t* values, const float* scales,
                           std::size_t block_size, const float* x, std::size_t n);
 using DotQ4Fn = float (*)(const std::uint8_t* packed, const float* scales,
@@ -91,6 +95,12 @@ struct KernelSet {
     AxpysF32Fn axpys_f32;
     DotsF16Fn dots_f16;
     AxpysF16Fn axpys_f16;
+    // Both use ggml's vectorised exp (ggml_v_expf) and have a scalar twin of
+    // identical bits (ggml_compat.hpp: softmax_ref, silu_mul_ref), so every
+    // set gives the same values, and silu_mul's do not depend on where a
+    // thread's chunk of rows starts.
+    SoftmaxFn softmax;
+    SiluMulFn silu_mul;
     DotQ8Fn dot_q8_0;
     DotQ4Fn dot_q4_0;
     QuantizeActFn quantize_act_q8_0;

@@ -85,4 +85,22 @@ void matvec_zip(std::span<const MatvecOutput> products, MatvecInput& x, ThreadPo
     }
 }
 
+void matvec_units(std::span<const MatvecOutput> products, std::size_t units, MatvecInput& x, ThreadPool* pool,
+                  RowsDone finish, void* ctx) {
+    const Plan plan(products, x);
+    for (const MatvecOutput& m : products) assert(units > 0 && m.rows % units == 0), (void)m;
+    auto run = [&](std::size_t begin, std::size_t end) {
+        for (std::size_t p = 0; p < plan.count; ++p) {
+            const std::size_t per_unit = products[p].rows / units;
+            plan.ranges[p](begin * per_unit, end * per_unit);
+        }
+        finish(ctx, begin, end);
+    };
+    if (run_alone(pool, plan.total_rows() * x.size())) {
+        run(0, units);
+    } else {
+        pool->parallel_for(units, run);
+    }
+}
+
 }  // namespace slm::quant

@@ -109,4 +109,22 @@ void matvec_zip(std::span<const MatvecOutput> products, MatvecInput& x, ThreadPo
         const_cast<void*>(static_cast<const void*>(&finish)));
 }
 
+// Products cut into `units` equal slices (each product's rows a multiple of
+// units), for work that needs matching slices of several outputs, such as
+// attention heads with their q, k and v rows: whichever thread computes
+// units [begin, end), i.e. rows [begin * rows / units, end * rows / units) of
+// every product, then calls finish(begin, end). Saves the hand-off to the
+// pool that a second parallel pass would cost.
+void matvec_units(std::span<const MatvecOutput> products, std::size_t units, MatvecInput& x, ThreadPool* pool,
+                  RowsDone finish, void* ctx);
+template <class F>
+void matvec_units(std::span<const MatvecOutput> products, std::size_t units, MatvecInput& x, ThreadPool* pool,
+                  F&& finish) {
+    using Fn = std::remove_reference_t<F>;
+    matvec_units(
+        products, units, x, pool,
+        [](void* ctx, std::size_t begin, std::size_t end) { (*static_cast<Fn*>(ctx))(begin, end); },
+        const_cast<void*>(static_cast<const void*>(&finish)));
+}
+
 }  // namespace slm::quant

@@ -39,8 +39,7 @@ void attend_head(const format::ModelConfig& c, const quant::KernelSet& kernels, 
     } else {
         kernels.dots_f32(q, static_cast<const float*>(kv.keys) + kv_offset, kv_dim, hd, pos + 1, att);
     }
-    for (std::size_t t = 0; t <= pos; ++t) att[t] *= scale;
-    softmax(att, pos + 1);
+    kernels.softmax(att, pos + 1, scale);
     std::fill(out, out + hd, 0.0f);
     if (f16) {
         kernels.axpys_f16(att, static_cast<const std::uint16_t*>(kv.values) + kv_offset, kv_dim, hd, pos + 1, out);

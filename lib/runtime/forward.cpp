@@ -25,7 +25,7 @@ struct AttendHeads {
     void operator()(std::size_t begin, std::size_t end) const {
         for (std::size_t h = begin; h < end; ++h) {
             attend_head(c, kernels, s.q.data() + h * c.head_dim, h, kv, pos,
-                        s.att.data() + h * c.context_length, s.xb.data() + h * c.head_dim);
+                        s.att.data() + h * c.context_length, s.xb2.data() + h * c.head_dim);
         }
     }
 };
@@ -37,17 +37,6 @@ void rmsnorm(float* out, const float* x, const float* w, std::size_t n, float ep
     for (std::size_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * static_cast<double>(x[i]);
     const auto inv = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + static_cast<double>(eps)));
     for (std::size_t i = 0; i < n; ++i) out[i] = w[i] * (inv * x[i]);
-}
-
-void softmax(float* x, std::size_t n) {
-    const float max = *std::max_element(x, x + n);
-    double sum = 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-        x[i] = std::exp(x[i] - max);
-        sum += static_cast<double>(x[i]);
-    }
-    const auto inv = static_cast<float>(1.0 / sum);
-    for (std::size_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
 Result<std::span<const float>> forward(const Model& model, State& s, std::uint32_t token, std::uint32_t pos,
@@ -82,6 +71,11 @@ Result<std::span<const float>> forward(const Model& model, State& s, std::uint32
     const std::size_t kv_dim = c.kv_dim();
     const std::size_t ffn = c.ffn_dim;
     const std::size_t layer_stride = std::size_t{c.context_length} * kv_dim;
+    const std::size_t hd = c.head_dim;
+    const std::size_t group = c.n_heads / c.n_kv_heads;  // query heads per KV head
+    // With a whole number of KV heads per thread, each thread computes its
+    // heads' projections and attention in one go (same values either way).
+    const bool heads_per_thread = pool != nullptr && pool->size() > 1 && c.n_kv_heads % pool->size() == 0;
 
     // cos/sin of pos * freq_i, computed in double once per step.
     const std::vector<double>& freqs = model.rope_frequencies();
@@ -109,32 +103,41 @@ Result<std::span<const float>> forward(const Model& model, State& s, std::uint32
         rmsnorm(s.xb.data(), s.x.data(), w.attention_norm, dim, c.rms_eps);
         auto attn_in = input(s.xb.data(), dim);
         const quant::MatvecOutput qkv[] = {{s.q.data(), w.wq, dim}, {k, w.wk, kv_dim}, {v, w.wv, kv_dim}};
-        quant::matvec(qkv, attn_in, pool);
-        rope(s.q.data(), c.n_heads, c.head_dim, s.rope_cos.data(), s.rope_sin.data());
-        rope(k, c.n_kv_heads, c.head_dim, s.rope_cos.data(), s.rope_sin.data());
-        if (f16) s.store_f16(l, pos, k, v, 1);
-
         const AttendHeads attend{c, s, s.kv_layer(l), pos, kernels};
-        const std::size_t work = std::size_t{c.n_heads} * (pos + 1) * c.head_dim;
-        if (pool == nullptr || pool->size() == 1 || work < k_min_parallel_attention) {
-            attend(0, c.n_heads);
+        // KV heads [a, b) and their query heads: rotated, stored in the cache.
+        auto place = [&](std::size_t a, std::size_t b) {
+            rope(s.q.data() + a * group * hd, (b - a) * group, hd, s.rope_cos.data(), s.rope_sin.data());
+            rope(k + a * hd, b - a, hd, s.rope_cos.data(), s.rope_sin.data());
+            if (f16) s.store_f16(l, pos, k, v, 1, a * hd, b * hd);
+        };
+        if (heads_per_thread) {
+            // Each thread's KV heads only need its own q, k and v rows: one
+            // hand-off for the projections and attention.
+            quant::matvec_units(qkv, c.n_kv_heads, attn_in, pool, [&](std::size_t a, std::size_t b) {
+                place(a, b);
+                attend(a * group, b * group);
+            });
         } else {
-            pool->parallel_for(c.n_heads, attend);
+            quant::matvec(qkv, attn_in, pool);
+            place(0, c.n_kv_heads);
+            const std::size_t work = std::size_t{c.n_heads} * (pos + 1) * hd;
+            if (pool == nullptr || pool->size() == 1 || work < k_min_parallel_attention) {
+                attend(0, c.n_heads);
+            } else {
+                pool->parallel_for(c.n_heads, attend);
+            }
         }
-        auto out_in = input(s.xb.data(), dim);
-        quant::matvec(s.xb2.data(), w.wo, out_in, dim, pool);  // (dim, dim) @ (dim,)
-        for (std::size_t i = 0; i < dim; ++i) s.x[i] += s.xb2[i];
+        auto out_in = input(s.xb2.data(), dim);
+        quant::matvec(s.xb.data(), w.wo, out_in, dim, pool);  // (dim, dim) @ (dim,)
+        for (std::size_t i = 0; i < dim; ++i) s.x[i] += s.xb[i];
 
         // Feed-forward block (SwiGLU): gate and up in one pass, (ffn, dim) @ (dim,) each.
         rmsnorm(s.xb.data(), s.x.data(), w.ffn_norm, dim, c.rms_eps);
         // hb = silu(w1 xb) * (w3 xb), each chunk of rows finished by its thread.
         auto ffn_in = input(s.xb.data(), dim);
         const quant::MatvecOutput gate_up[] = {{s.hb.data(), w.w1, ffn}, {s.hb2.data(), w.w3, ffn}};
-        quant::matvec_zip(gate_up, ffn_in, pool, [&s](std::size_t begin, std::size_t end) {
-            for (std::size_t i = begin; i < end; ++i) {
-                const float g = s.hb[i];
-                s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
-            }
+        quant::matvec_zip(gate_up, ffn_in, pool, [&s, &kernels](std::size_t begin, std::size_t end) {
+            kernels.silu_mul(s.hb.data() + begin, s.hb2.data() + begin, end - begin);
         });
         auto down_in = input(s.hb.data(), ffn);
         quant::matvec(s.xb2.data(), w.w2, down_in, dim, pool);  // (dim, ffn) @ (ffn,) -> (dim,)

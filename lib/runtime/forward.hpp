@@ -18,9 +18,13 @@
 // ActivationMode::q8_0, activations quantized to int8 once per input vector
 // for q8_0/q4_0 matrices (llama.cpp's scheme; faster, less exact). Products
 // reading the same vector (q/k/v; gate/up) share one pass over the pool.
-// With a pool, rows and attention heads are split across threads. Every
+// With a pool, rows and attention heads are split across threads; when the
+// KV heads divide evenly among the threads, each thread computes its heads'
+// q/k/v rows and their attention in one section (quant::matvec_units). Every
 // output element is computed by the same code whatever the split, so results
-// do not depend on the thread count.
+// do not depend on the thread count. exp in softmax and SiLU is ggml's
+// vectorised ggml_v_expf (quant::KernelSet::softmax, silu_mul), the same bits
+// in every kernel set.
 #pragma once
 
 #include <cstdint>
@@ -58,8 +62,5 @@ Result<std::span<const float>> forward(const Model& model, State& state, std::ui
 
 // out = x * w / sqrt(mean(x^2) + eps); out may alias x.
 void rmsnorm(float* out, const float* x, const float* w, std::size_t n, float eps);
-
-// In-place softmax over x[0, n) (max subtracted first).
-void softmax(float* x, std::size_t n);
 
 }  // namespace slm::runtime

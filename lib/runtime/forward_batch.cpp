@@ -159,10 +159,7 @@ Result<std::span<const float>> forward_batch(const Model& model, State& s, Batch
             for (std::size_t t = 0; t < count; ++t) {
                 float* hb = L.row(b.hb, t, ffn);
                 const float* hb2 = L.row(b.hb2, t, ffn);
-                for (std::size_t i = begin; i < end; ++i) {
-                    const float g = hb[i];
-                    hb[i] = g / (1.0f + std::exp(-g)) * hb2[i];
-                }
+                kernels.silu_mul(hb + begin, hb2 + begin, end - begin);
             }
         });
         auto down_in = L.inputs(b.hb, ffn);

@@ -92,11 +92,14 @@ KvLayer State::kv_layer(std::size_t layer) const {
     return {key_cache.data() + at, value_cache.data() + at, KvType::f32};
 }
 
-void State::store_f16(std::size_t layer, std::size_t pos, const float* k, const float* v, std::size_t rows) {
-    const std::size_t at = layer * kv_layer_stride + pos * kv_dim;
-    for (std::size_t i = 0; i < rows * kv_dim; ++i) {
-        key_cache16[at + i] = quant::fp32_to_fp16(k[i]);
-        value_cache16[at + i] = quant::fp32_to_fp16(v[i]);
+void State::store_f16(std::size_t layer, std::size_t pos, const float* k, const float* v, std::size_t rows,
+                      std::size_t begin, std::size_t end) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t at = layer * kv_layer_stride + (pos + r) * kv_dim;
+        for (std::size_t i = begin; i < end; ++i) {
+            key_cache16[at + i] = quant::fp32_to_fp16(k[r * kv_dim + i]);
+            value_cache16[at + i] = quant::fp32_to_fp16(v[r * kv_dim + i]);
+        }
     }
 }
 

@@ -31,8 +31,10 @@ struct KvLayer {
 struct State {
     // Activations for the token being processed.
     std::vector<float> x;       // (dim,)  residual stream
-    std::vector<float> xb;      // (dim,)  normed input, then attention output
-    std::vector<float> xb2;     // (dim,)  output of wo / w2 before the residual add
+    std::vector<float> xb;      // (dim,)  normed input, then wo's output before the residual add
+    // (dim,) attention output (apart from xb: while one thread attends, another
+    // may still read xb for its q/k/v rows), then w2's output before the residual add
+    std::vector<float> xb2;
     std::vector<float> q;       // (n_heads*head_dim,)
     std::vector<float> hb;      // (ffn,)  silu(w1 x) * (w3 x)
     std::vector<float> hb2;     // (ffn,)  w3 x
@@ -71,7 +73,12 @@ struct State {
     KvLayer kv_layer(std::size_t layer) const;
     // KvType::f16: positions [pos, pos + rows) of `layer` := the f32 rows of k
     // and v (kv_dim apart), rounded to f16.
-    void store_f16(std::size_t layer, std::size_t pos, const float* k, const float* v, std::size_t rows);
+    void store_f16(std::size_t layer, std::size_t pos, const float* k, const float* v, std::size_t rows) {
+        store_f16(layer, pos, k, v, rows, 0, kv_dim);
+    }
+    // The same for elements [begin, end) of each row only (some KV heads).
+    void store_f16(std::size_t layer, std::size_t pos, const float* k, const float* v, std::size_t rows,
+                   std::size_t begin, std::size_t end);
 
     // Bytes held by all buffers (the KV cache dominates).
     std::uint64_t bytes() const;

@@ -72,6 +72,50 @@ TEST_CASE("quant.kernels: SIMD sets agree with the scalar reference on random ro
     }
 }
 
+TEST_CASE("quant.kernels: softmax and silu_mul give the scalar reference's bits in every set and chunk") {
+    std::mt19937 rng(42);
+    std::uniform_real_distribution<float> wide(-12.0f, 12.0f);
+    auto draw = [&](std::size_t n) {
+        std::vector<float> v(n);
+        for (float& x : v) x = wide(rng);
+        return v;
+    };
+    const KernelSet& ref = *supported_kernel_sets().front();
+    REQUIRE(std::string(ref.name) == "scalar");
+    for (std::size_t n : {1u, 2u, 7u, 8u, 9u, 15u, 16u, 17u, 40u, 129u, 256u, 768u}) {
+        CAPTURE(n);
+        const auto scores = draw(n), gate = draw(n), up = draw(n);
+        auto want_soft = scores;
+        ref.softmax(want_soft.data(), n, 0.125f);
+        auto want_silu = gate;
+        ref.silu_mul(want_silu.data(), up.data(), n);
+        double sum = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            sum += static_cast<double>(want_soft[i]);
+            const auto z = static_cast<double>(gate[i]);
+            const double exact = z / (1.0 + std::exp(-z)) * static_cast<double>(up[i]);
+            CHECK(std::fabs(static_cast<double>(want_silu[i]) - exact) <= 1e-6 * std::fabs(exact) + 1e-30);
+        }
+        CHECK(sum == doctest::Approx(1.0).epsilon(1e-6));
+        for (const KernelSet* set : supported_kernel_sets()) {
+            CAPTURE(std::string(set->name));
+            auto soft = scores;
+            set->softmax(soft.data(), n, 0.125f);
+            CHECK(soft == want_soft);
+            // A thread finishes the rows it computed: any chunk start must give
+            // the same values as one call over all of them.
+            for (std::size_t start : {std::size_t{0}, std::size_t{1}, std::size_t{3}, n / 2}) {
+                if (start > n) continue;
+                CAPTURE(start);
+                auto silu = gate;
+                set->silu_mul(silu.data(), up.data(), start);
+                set->silu_mul(silu.data() + start, up.data() + start, n - start);
+                CHECK(silu == want_silu);
+            }
+        }
+    }
+}
+
 TEST_CASE("quant.kernels: zero rows and zero scales give exactly zero") {
     for (const KernelSet* set : supported_kernel_sets()) {
         CAPTURE(std::string(set->name));
