@@ -1,5 +1,6 @@
 // Quick numbers for quant/: quantizer throughput, dot-kernel latency per
-// kernel set, and matvec on stories15M shapes (dim 288, ffn 768, vocab 32000).
+// kernel set, one attention head's helpers per kernel set, and matvec on
+// stories15M shapes (dim 288, ffn 768, vocab 32000).
 // Built on request: cmake --build BUILD --target bench_quant.
 //   bench_quant                  all tables, for reading
 //   bench_quant --quantizers     one JSON line per weight quantizer and kernel
@@ -112,6 +113,33 @@ void bench_dots() {
             std::printf("%-8s %6zu %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f\n", std::string(set->name).c_str(), n,
                         tf, t8, t4, ta, t88, t48);
         }
+    }
+}
+
+// One attention head of the bench model at position 127: scores over 128
+// cached keys (head 48, 288 floats apart), softmax, weighted sum of values.
+void bench_attention() {
+    constexpr std::size_t hd = 48, stride = 288, count = 128;
+    std::printf("\n%-10s %18s %10s %10s %10s\n", "kernels", "head x positions", "dots ns", "softmax ns",
+                "axpys ns");
+    const auto q = random_floats(hd, 1.0f, 4);
+    const auto keys = random_floats(stride * count, 1.0f, 5);
+    const auto values = random_floats(stride * count, 1.0f, 6);
+    std::vector<float> att(count), out(hd);
+    for (const KernelSet* set : supported_kernel_sets()) {
+        const int calls = 20000;
+        const double td = time_ns(calls, [&] { set->dots_f32(q.data(), keys.data(), stride, hd, count, att.data()); });
+        const auto scores = att;
+        const double ts = time_ns(calls, [&] {
+            att = scores;
+            set->softmax(att.data(), count, 0.144f);
+        });
+        const double ta = time_ns(calls, [&] {
+            set->axpys_f32(att.data(), values.data(), stride, hd, count, out.data());
+            g_sink = out[0];
+        });
+        std::printf("%-10s %11zu x %4zu %10.1f %10.1f %10.1f\n", std::string(set->name).c_str(), hd, count, td, ts,
+                    ta);
     }
 }
 
@@ -239,6 +267,7 @@ int main(int argc, char** argv) {
     }
     bench_quantizers();
     bench_dots();
+    bench_attention();
     bench_matvec();
     return 0;
 }

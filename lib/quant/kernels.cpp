@@ -61,7 +61,7 @@ bool cpu_has_avxvnni() { return cpu_has_avx2() && __builtin_cpu_supports("avxvnn
 #if defined(__wasm_simd128__)
 // A module built with SIMD128 only instantiates where it is supported.
 constexpr KernelSet k_simd128{"simd128", dot_f32_simd128, dots_f32_simd128, axpys_f32_simd128, dots_f16_ref, axpys_f16_ref,
-                              ggml::softmax_ref, ggml::silu_mul_ref,
+                              softmax_libm, silu_mul_libm,
                               dot_q8_0_simd128, dot_q4_0_simd128,
                               quantize_act_q8_0_ref, rows_q8_0_q8_0_simd128, rows_q4_0_q8_0_simd128,
                               nullptr, nullptr, quantize_q8_0_ref, quantize_q4_0_ref};

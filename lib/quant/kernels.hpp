@@ -129,6 +129,13 @@ void dots_f16_ref(const float* q, const std::uint16_t* v, std::size_t stride, st
                   float* out);
 void axpys_f16_ref(const float* a, const std::uint16_t* v, std::size_t stride, std::size_t n, std::size_t count,
                    float* y);
+// softmax and silu_mul with libm's expf and a double sum per element, for
+// targets without a hardware fused multiply-add (WebAssembly), where the six
+// fmaf of ggml_v_expf's scalar twin are emulated in software and cost several
+// times the whole expf. Within 2 ulp of the ggml versions; a value still does
+// not depend on where a chunk starts.
+void softmax_libm(float* x, std::size_t n, float scale);
+void silu_mul_libm(float* gate, const float* up, std::size_t n);
 float dot_q8_0_ref(const std::int8_t* values, const float* scales, std::size_t block_size,
                    const float* x, std::size_t n);
 float dot_q4_0_ref(const std::uint8_t* packed, const float* scales, std::size_t block_size,

@@ -99,13 +99,50 @@ SLM_TARGET_AVX2_F16C float dot_avx2(const float* w, const V* x, std::size_t n) {
     return sum;
 }
 
-// Four keys at a time share the loads of q; their four 8-lane sums are
-// reduced together (two rounds of hadd, then the two 128-bit halves).
+// Four sums of 8 lanes reduced together (two rounds of hadd, then the two
+// 128-bit halves), each finished with the scalar tail of its key.
+template <class V>
+SLM_TARGET_AVX2_F16C inline void finish4(__m256 a0, __m256 a1, __m256 a2, __m256 a3, const float* q, const V* v0,
+                                         std::size_t stride, std::size_t n8, std::size_t n, float* out) {
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    const __m128 sums = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    alignas(16) float s4[4];
+    _mm_store_ps(s4, sums);
+    for (std::size_t k = 0; k < 4; ++k) {
+        for (std::size_t i = n8; i < n; ++i) s4[k] += q[i] * widen(v0[k * stride + i]);
+        out[k] = s4[k];
+    }
+}
+
+// Keys share the loads of q, eight at a time (eight independent FMA chains;
+// four left a head of 48 waiting on FMA latency), then four, then one. A
+// key's sum is the same in either group: its lanes, then finish4.
 template <class V>
 SLM_TARGET_AVX2_F16C void dots_avx2(const float* q, const V* v, std::size_t stride, std::size_t n,
                                     std::size_t count, float* out) {
     const std::size_t n8 = n - n % 8;
     std::size_t t = 0;
+    for (; t + 8 <= count; t += 8) {
+        const V* v0 = v + t * stride;
+        const V* v4 = v0 + 4 * stride;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+        __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        __m256 a4 = _mm256_setzero_ps(), a5 = _mm256_setzero_ps();
+        __m256 a6 = _mm256_setzero_ps(), a7 = _mm256_setzero_ps();
+        for (std::size_t i = 0; i < n8; i += 8) {
+            const __m256 qi = _mm256_loadu_ps(q + i);
+            a0 = _mm256_fmadd_ps(qi, load8(v0 + i), a0);
+            a1 = _mm256_fmadd_ps(qi, load8(v0 + stride + i), a1);
+            a2 = _mm256_fmadd_ps(qi, load8(v0 + 2 * stride + i), a2);
+            a3 = _mm256_fmadd_ps(qi, load8(v0 + 3 * stride + i), a3);
+            a4 = _mm256_fmadd_ps(qi, load8(v4 + i), a4);
+            a5 = _mm256_fmadd_ps(qi, load8(v4 + stride + i), a5);
+            a6 = _mm256_fmadd_ps(qi, load8(v4 + 2 * stride + i), a6);
+            a7 = _mm256_fmadd_ps(qi, load8(v4 + 3 * stride + i), a7);
+        }
+        finish4(a0, a1, a2, a3, q, v0, stride, n8, n, out + t);
+        finish4(a4, a5, a6, a7, q, v4, stride, n8, n, out + t + 4);
+    }
     for (; t + 4 <= count; t += 4) {
         const V* v0 = v + t * stride;
         __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
@@ -117,46 +154,44 @@ SLM_TARGET_AVX2_F16C void dots_avx2(const float* q, const V* v, std::size_t stri
             a2 = _mm256_fmadd_ps(qi, load8(v0 + 2 * stride + i), a2);
             a3 = _mm256_fmadd_ps(qi, load8(v0 + 3 * stride + i), a3);
         }
-        const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-        __m128 sums = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-        alignas(16) float s4[4];
-        _mm_store_ps(s4, sums);
-        for (std::size_t k = 0; k < 4; ++k) {
-            for (std::size_t i = n8; i < n; ++i) s4[k] += q[i] * widen(v0[k * stride + i]);
-            out[t + k] = s4[k];
-        }
+        finish4(a0, a1, a2, a3, q, v0, stride, n8, n, out + t);
     }
     for (; t < count; ++t) out[t] = dot_avx2(q, v + t * stride, n);
 }
 
-// y stays in registers, 32 floats at a time, while all vectors stream by.
+// y[i, i + 8 * NV) stays in NV registers while all vectors stream by: NV
+// independent FMA chains, so a head of 48 (NV = 6) is one pass instead of a
+// pass of 4 chains and two latency-bound passes of 1. Each element's chain
+// over t is the same whatever NV, so the bits do not depend on the blocking.
+template <int NV, class V>
+SLM_TARGET_AVX2_F16C inline void axpys_pass(const float* a, const V* v, std::size_t stride, std::size_t count,
+                                            float* y) {
+    __m256 acc[NV];
+    for (int k = 0; k < NV; ++k) acc[k] = _mm256_loadu_ps(y + 8 * k);
+    for (std::size_t t = 0; t < count; ++t) {
+        const V* vt = v + t * stride;
+        const __m256 at = _mm256_broadcast_ss(a + t);
+        for (int k = 0; k < NV; ++k) acc[k] = _mm256_fmadd_ps(at, load8(vt + 8 * k), acc[k]);
+    }
+    for (int k = 0; k < NV; ++k) _mm256_storeu_ps(y + 8 * k, acc[k]);
+}
+
 template <class V>
 SLM_TARGET_AVX2_F16C void axpys_avx2(const float* a, const V* v, std::size_t stride, std::size_t n,
                                      std::size_t count, float* y) {
     std::size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        __m256 y0 = _mm256_loadu_ps(y + i), y1 = _mm256_loadu_ps(y + i + 8);
-        __m256 y2 = _mm256_loadu_ps(y + i + 16), y3 = _mm256_loadu_ps(y + i + 24);
-        for (std::size_t t = 0; t < count; ++t) {
-            const V* vt = v + t * stride + i;
-            const __m256 at = _mm256_broadcast_ss(a + t);
-            y0 = _mm256_fmadd_ps(at, load8(vt), y0);
-            y1 = _mm256_fmadd_ps(at, load8(vt + 8), y1);
-            y2 = _mm256_fmadd_ps(at, load8(vt + 16), y2);
-            y3 = _mm256_fmadd_ps(at, load8(vt + 24), y3);
-        }
-        _mm256_storeu_ps(y + i, y0);
-        _mm256_storeu_ps(y + i + 8, y1);
-        _mm256_storeu_ps(y + i + 16, y2);
-        _mm256_storeu_ps(y + i + 24, y3);
+    for (; i + 64 <= n; i += 64) axpys_pass<8>(a, v + i, stride, count, y + i);
+    switch ((n - i) / 8) {
+        case 7: axpys_pass<7>(a, v + i, stride, count, y + i); break;
+        case 6: axpys_pass<6>(a, v + i, stride, count, y + i); break;
+        case 5: axpys_pass<5>(a, v + i, stride, count, y + i); break;
+        case 4: axpys_pass<4>(a, v + i, stride, count, y + i); break;
+        case 3: axpys_pass<3>(a, v + i, stride, count, y + i); break;
+        case 2: axpys_pass<2>(a, v + i, stride, count, y + i); break;
+        case 1: axpys_pass<1>(a, v + i, stride, count, y + i); break;
+        default: break;
     }
-    for (; i + 8 <= n; i += 8) {
-        __m256 yi = _mm256_loadu_ps(y + i);
-        for (std::size_t t = 0; t < count; ++t) {
-            yi = _mm256_fmadd_ps(_mm256_broadcast_ss(a + t), load8(v + t * stride + i), yi);
-        }
-        _mm256_storeu_ps(y + i, yi);
-    }
+    i += (n - i) / 8 * 8;
     for (; i < n; ++i) {
         for (std::size_t t = 0; t < count; ++t) y[i] += a[t] * widen(v[t * stride + i]);
     }

@@ -1,6 +1,10 @@
 // Scalar reference kernels. They are also the production path where no SIMD
 // set applies (WASM, other CPUs), so they keep several independent partial
 // sums: that shortens the f32 rounding chain and lets compilers vectorise.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "quant/f16.hpp"
 #include "quant/kernels.hpp"
 
@@ -50,6 +54,25 @@ void axpys_f16_ref(const float* a, const std::uint16_t* v, std::size_t stride, s
         const std::uint16_t* vt = v + t * stride;
         for (std::size_t i = 0; i < n; ++i) y[i] += a[t] * fp16_to_fp32(vt[i]);
     }
+}
+
+void softmax_libm(float* x, std::size_t n, float scale) {
+    float max = -std::numeric_limits<float>::infinity();
+    for (std::size_t i = 0; i < n; ++i) {
+        x[i] *= scale;
+        max = std::max(max, x[i]);
+    }
+    double sum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        x[i] = std::exp(x[i] - max);
+        sum += static_cast<double>(x[i]);
+    }
+    const auto inv = static_cast<float>(1.0 / sum);
+    for (std::size_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void silu_mul_libm(float* gate, const float* up, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 
 float dot_q8_0_ref(const std::int8_t* values, const float* scales, std::size_t block_size,

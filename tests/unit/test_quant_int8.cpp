@@ -282,8 +282,9 @@ TEST_CASE("quant.kernels: attention helpers of every set match the reference") {
     std::mt19937 rng(23);
     for (const KernelSet* set : supported_kernel_sets()) {
         CAPTURE(std::string(set->name));
-        for (std::size_t n : {1u, 7u, 8u, 16u, 40u, 48u, 64u, 100u}) {
-            for (std::size_t count : {1u, 3u, 4u, 5u, 33u}) {
+        // Every blocking: 1-8 vectors of 8 per pass, 8/4/1 keys at a time.
+        for (std::size_t n : {1u, 7u, 8u, 16u, 40u, 48u, 64u, 100u, 120u, 136u}) {
+            for (std::size_t count : {1u, 3u, 4u, 5u, 12u, 33u}) {
                 CAPTURE(n);
                 CAPTURE(count);
                 const std::size_t stride = n + 5;

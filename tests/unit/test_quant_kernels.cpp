@@ -97,6 +97,16 @@ TEST_CASE("quant.kernels: softmax and silu_mul give the scalar reference's bits 
             CHECK(std::fabs(static_cast<double>(want_silu[i]) - exact) <= 1e-6 * std::fabs(exact) + 1e-30);
         }
         CHECK(sum == doctest::Approx(1.0).epsilon(1e-6));
+        // The libm versions (the WebAssembly set's): within a few ulp.
+        auto soft_libm = scores;
+        softmax_libm(soft_libm.data(), n, 0.125f);
+        auto silu_libm = gate;
+        silu_mul_libm(silu_libm.data(), up.data(), n / 2);
+        silu_mul_libm(silu_libm.data() + n / 2, up.data() + n / 2, n - n / 2);
+        for (std::size_t i = 0; i < n; ++i) {
+            CHECK(std::fabs(soft_libm[i] - want_soft[i]) <= 4e-7f * want_soft[i] + 1e-37f);
+            CHECK(std::fabs(silu_libm[i] - want_silu[i]) <= 4e-7f * std::fabs(want_silu[i]) + 1e-37f);
+        }
         for (const KernelSet* set : supported_kernel_sets()) {
             CAPTURE(std::string(set->name));
             auto soft = scores;
