@@ -150,7 +150,9 @@ SLM_TARGET_AVX2 void rows_q4_0_8x8_avx2(const std::uint8_t* w, const float* w_sc
     if (r < rows) rows_q4_0_8x8_ref(w + r * row_bytes, w_scales + r * nb, a, a_scales, block_size, n, rows - r, out + r);
 }
 
-SLM_TARGET_AVX2 void swiglu_avx2(float* gate, const float* up, std::size_t n) {
+// gate[i] = silu(gate[i]) * up[i] for the first n - n % 8 elements (ggml_v_silu,
+// then the product); returns where the tail starts.
+SLM_TARGET_AVX2 std::size_t silu_mul8(float* gate, const float* up, std::size_t n) {
     const std::size_t n8 = n - n % 8;
     for (std::size_t i = 0; i < n8; i += 8) {
         const __m256 g = _mm256_loadu_ps(gate + i);
@@ -158,6 +160,11 @@ SLM_TARGET_AVX2 void swiglu_avx2(float* gate, const float* up, std::size_t n) {
         const __m256 silu = _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
         _mm256_storeu_ps(gate + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
     }
+    return n8;
+}
+
+SLM_TARGET_AVX2 void swiglu_avx2(float* gate, const float* up, std::size_t n) {
+    const std::size_t n8 = silu_mul8(gate, up, n);
     if (n8 < n) swiglu_ref(gate + n8, up + n8, n - n8);  // < 8 left: the libm tail
 }
 
@@ -195,16 +202,9 @@ SLM_TARGET_AVX2 void softmax_avx2(float* x, std::size_t n, float scale) {
 }
 
 SLM_TARGET_AVX2 void silu_mul_avx2(float* gate, const float* up, std::size_t n) {
-    const std::size_t n8 = n - n % 8;
-    for (std::size_t i = 0; i < n8; i += 8) {
-        const __m256 g = _mm256_loadu_ps(gate + i);
-        const __m256 e = v_expf8(_mm256_sub_ps(_mm256_setzero_ps(), g));
-        const __m256 silu = _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
-        _mm256_storeu_ps(gate + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
-    }
+    const std::size_t n8 = silu_mul8(gate, up, n);
     if (n8 < n) silu_mul_ref(gate + n8, up + n8, n - n8);  // v_expf's scalar twin: the same bits
 }
-
 
 const Kernels* avx2_kernels() {
     // q8_0 and non-repacked q4_0 reuse the int8 row kernels: they are laid

@@ -114,48 +114,32 @@ SLM_TARGET_AVX2_F16C inline void finish4(__m256 a0, __m256 a1, __m256 a2, __m256
     }
 }
 
-// Keys share the loads of q, eight at a time (eight independent FMA chains;
-// four left a head of 48 waiting on FMA latency), then four, then one. A
-// key's sum is the same in either group: its lanes, then finish4.
+// K keys (a multiple of 4) from v0 share the loads of q: K independent FMA
+// chains of 8 lanes each, finished four at a time.
+template <int K, class V>
+SLM_TARGET_AVX2_F16C inline void dots_keys(const float* q, const V* v0, std::size_t stride, std::size_t n8,
+                                           std::size_t n, float* out) {
+    __m256 acc[K];
+    for (int k = 0; k < K; ++k) acc[k] = _mm256_setzero_ps();
+    for (std::size_t i = 0; i < n8; i += 8) {
+        const __m256 qi = _mm256_loadu_ps(q + i);
+        for (int k = 0; k < K; ++k) acc[k] = _mm256_fmadd_ps(qi, load8(v0 + k * stride + i), acc[k]);
+    }
+    for (int k = 0; k < K; k += 4) {
+        finish4(acc[k], acc[k + 1], acc[k + 2], acc[k + 3], q, v0 + k * stride, stride, n8, n, out + k);
+    }
+}
+
+// Eight keys at a time (four left a head of 48 waiting on FMA latency), then
+// four, then one. A key's sum is the same in either group: its lanes, then
+// finish4.
 template <class V>
 SLM_TARGET_AVX2_F16C void dots_avx2(const float* q, const V* v, std::size_t stride, std::size_t n,
                                     std::size_t count, float* out) {
     const std::size_t n8 = n - n % 8;
     std::size_t t = 0;
-    for (; t + 8 <= count; t += 8) {
-        const V* v0 = v + t * stride;
-        const V* v4 = v0 + 4 * stride;
-        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-        __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-        __m256 a4 = _mm256_setzero_ps(), a5 = _mm256_setzero_ps();
-        __m256 a6 = _mm256_setzero_ps(), a7 = _mm256_setzero_ps();
-        for (std::size_t i = 0; i < n8; i += 8) {
-            const __m256 qi = _mm256_loadu_ps(q + i);
-            a0 = _mm256_fmadd_ps(qi, load8(v0 + i), a0);
-            a1 = _mm256_fmadd_ps(qi, load8(v0 + stride + i), a1);
-            a2 = _mm256_fmadd_ps(qi, load8(v0 + 2 * stride + i), a2);
-            a3 = _mm256_fmadd_ps(qi, load8(v0 + 3 * stride + i), a3);
-            a4 = _mm256_fmadd_ps(qi, load8(v4 + i), a4);
-            a5 = _mm256_fmadd_ps(qi, load8(v4 + stride + i), a5);
-            a6 = _mm256_fmadd_ps(qi, load8(v4 + 2 * stride + i), a6);
-            a7 = _mm256_fmadd_ps(qi, load8(v4 + 3 * stride + i), a7);
-        }
-        finish4(a0, a1, a2, a3, q, v0, stride, n8, n, out + t);
-        finish4(a4, a5, a6, a7, q, v4, stride, n8, n, out + t + 4);
-    }
-    for (; t + 4 <= count; t += 4) {
-        const V* v0 = v + t * stride;
-        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-        __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-        for (std::size_t i = 0; i < n8; i += 8) {
-            const __m256 qi = _mm256_loadu_ps(q + i);
-            a0 = _mm256_fmadd_ps(qi, load8(v0 + i), a0);
-            a1 = _mm256_fmadd_ps(qi, load8(v0 + stride + i), a1);
-            a2 = _mm256_fmadd_ps(qi, load8(v0 + 2 * stride + i), a2);
-            a3 = _mm256_fmadd_ps(qi, load8(v0 + 3 * stride + i), a3);
-        }
-        finish4(a0, a1, a2, a3, q, v0, stride, n8, n, out + t);
-    }
+    for (; t + 8 <= count; t += 8) dots_keys<8>(q, v + t * stride, stride, n8, n, out + t);
+    for (; t + 4 <= count; t += 4) dots_keys<4>(q, v + t * stride, stride, n8, n, out + t);
     for (; t < count; ++t) out[t] = dot_avx2(q, v + t * stride, n);
 }
 
