@@ -95,10 +95,10 @@ struct KernelSet {
     AxpysF32Fn axpys_f32;
     DotsF16Fn dots_f16;
     AxpysF16Fn axpys_f16;
-    // Both use ggml's vectorised exp (ggml_v_expf) and have a scalar twin of
-    // identical bits (ggml_compat.hpp: softmax_ref, silu_mul_ref), so every
-    // set gives the same values, and silu_mul's do not depend on where a
-    // thread's chunk of rows starts.
+    // Native sets: ggml's vectorised exp (ggml_v_expf), with a scalar twin of
+    // identical bits (ggml_compat.hpp: softmax_ref, silu_mul_ref), so they
+    // give the same values; WebAssembly: libm (softmax_libm, silu_mul_libm).
+    // silu_mul's values never depend on where a thread's chunk of rows starts.
     SoftmaxFn softmax;
     SiluMulFn silu_mul;
     DotQ8Fn dot_q8_0;
