@@ -3,9 +3,11 @@
 #include <cctype>
 
 namespace slm::registry {
-namespace {
 
 bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+namespace {
+
 bool hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
 // [0-9A-Za-z-]+ separated by '.', as semver's pre-release and build parts.

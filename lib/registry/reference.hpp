@@ -15,6 +15,8 @@
 
 namespace slm::registry {
 
+// [a-z0-9]: the characters every part of a name starts and ends with.
+bool lower_alnum(char c);
 bool is_skill_name(std::string_view s);
 bool is_version(std::string_view s);
 bool is_alias_name(std::string_view s);  // true for "latest" too: see check_alias_name

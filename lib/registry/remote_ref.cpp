@@ -7,7 +7,6 @@
 namespace slm::registry {
 namespace {
 
-bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool alnum(char c) { return lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
 
 Error bad_remote(std::string_view text, const std::string& why) {

@@ -7,6 +7,7 @@
 #include "quant/ggml_compat.hpp"
 #include "quant/kernels.hpp"
 #include "quant/thread_pool.hpp"
+#include "runtime/attention.hpp"
 
 namespace slm::runtime {
 
@@ -15,9 +16,9 @@ namespace {
 namespace gg = quant::ggml;
 using format::DType;
 
-// As quant/matvec.cpp and forward.cpp: below these sizes one thread is faster.
+// As quant/matvec.cpp: below this size one thread is faster (attention's
+// threshold is forward()'s, attention.hpp).
 constexpr std::size_t k_min_parallel_weights = 16 * 1024;
-constexpr std::size_t k_min_parallel_attention = 4 * 1024;
 // Rows are handed out in groups of 8: q4_0_8x8 computes 8 rows per vector.
 constexpr std::size_t k_row_group = 8;
 

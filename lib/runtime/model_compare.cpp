@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "runtime/sampler.hpp"
 #include "runtime/session.hpp"
 
 namespace slm::runtime {
@@ -19,10 +20,6 @@ Status check_sequence(const Model& model, std::span<const std::uint32_t> tokens)
                           std::to_string(tokens.size()) + " tokens exceed the context length " +
                               std::to_string(model.config().context_length));
     return {};
-}
-
-std::size_t argmax(std::span<const float> v) {
-    return static_cast<std::size_t>(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
 double kl_from_log_probs(const std::vector<double>& lp, const std::vector<double>& lq) {

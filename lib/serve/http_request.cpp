@@ -41,12 +41,6 @@ std::string_view trim_ows(std::string_view s) {
     return s;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 Status parse_version(std::string_view v, Request& out) {
     if (v.size() != 8 || v.substr(0, 5) != "HTTP/" || std::isdigit(static_cast<unsigned char>(v[5])) == 0 ||
         v[6] != '.' || std::isdigit(static_cast<unsigned char>(v[7])) == 0)
@@ -69,7 +63,7 @@ Status parse_target(std::string_view t, Request& out) {
         out.target = std::string(t);
         return {};
     }
-    if (lower(t.substr(0, 7)) == "http://") {
+    if (lower_ascii(t.substr(0, 7)) == "http://") {
         std::string_view rest = t.substr(7);
         const std::size_t slash = rest.find_first_of("/?");
         out.authority = std::string(rest.substr(0, slash));
@@ -132,13 +126,19 @@ Result<Request> parse_request_head(std::string_view head) {
             return bad_request("expected 'name: value' in header line, found " + shown(l));
         const std::string_view value = trim_ows(l.substr(colon + 1));
         if (!is_field_value(value)) return bad_request("a control character in header field " + shown(l.substr(0, colon)));
-        out.headers.push_back({lower(l.substr(0, colon)), std::string(value)});
+        out.headers.push_back({lower_ascii(l.substr(0, colon)), std::string(value)});
         if (out.headers.back().name == "host") ++hosts;
     }
     // RFC 9112 section 3.2: exactly one Host in HTTP/1.1, never more than one.
     if (hosts > 1) return bad_request("more than one Host header field");
     if (hosts == 0 && out.minor_version >= 1) return bad_request("an HTTP/1.1 request without a Host header field");
     if (out.authority.empty() && hosts == 1) out.authority = *out.header("host");
+    return out;
+}
+
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 

@@ -38,4 +38,7 @@ std::size_t find_head_end(std::string_view data);
 // serve.bad_version (an HTTP major version other than 1: 505).
 Result<Request> parse_request_head(std::string_view head);
 
+// s with ASCII letters lowered (header names, the Host authority).
+std::string lower_ascii(std::string_view s);
+
 }  // namespace slm::serve

@@ -129,12 +129,6 @@ struct Connections {
     std::size_t active = 0;
 };
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 }  // namespace
 
 Result<LoopbackHost> parse_loopback_host(std::string_view host) {
@@ -147,7 +141,7 @@ Result<LoopbackHost> parse_loopback_host(std::string_view host) {
 }
 
 bool is_loopback_authority(std::string_view authority) {
-    std::string host = lower(authority);
+    std::string host = lower_ascii(authority);
     std::string port;
     if (host.starts_with("[")) {
         const std::size_t close = host.find(']');
