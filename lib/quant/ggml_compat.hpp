@@ -116,6 +116,9 @@ void rows_q4_0_8x8_ref(const std::uint8_t* w, const float* w_scales, const std::
 void kq_ref(const float* q, const float* keys, std::size_t stride, std::size_t n, std::size_t count, float* out);
 void kqv_ref(const float* p, const float* values, std::size_t stride, std::size_t n, std::size_t count,
              bool tinyblas, float* out);
+// x[i] *= scale in place; returns the largest (NaN skipped), as ggml's
+// soft_max computes it. Shared by every softmax here.
+float scale_and_max(float* x, std::size_t n, float scale);
 void softmax_ref(float* x, std::size_t n, float scale);
 void swiglu_ref(float* gate, const float* up, std::size_t n);
 // swiglu_ref with v_expf for every element, tail included: each element's

@@ -176,11 +176,7 @@ bool cpu_has_avx2_fma() {
 }  // namespace
 
 SLM_TARGET_AVX2 void softmax_avx2(float* x, std::size_t n, float scale) {
-    float max = -std::numeric_limits<float>::infinity();
-    for (std::size_t i = 0; i < n; ++i) {
-        x[i] *= scale;
-        max = std::max(max, x[i]);
-    }
+    const float max = scale_and_max(x, n, scale);
     const __m256 vmax = _mm256_set1_ps(max);
     double sum = 0.0;
     std::size_t i = 0;

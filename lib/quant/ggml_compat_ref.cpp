@@ -216,12 +216,17 @@ void kqv_ref(const float* p, const float* values, std::size_t stride, std::size_
     }
 }
 
-void softmax_ref(float* x, std::size_t n, float scale) {
+float scale_and_max(float* x, std::size_t n, float scale) {
     float max = -std::numeric_limits<float>::infinity();
     for (std::size_t i = 0; i < n; ++i) {
         x[i] *= scale;
         max = std::max(max, x[i]);
     }
+    return max;
+}
+
+void softmax_ref(float* x, std::size_t n, float scale) {
+    const float max = scale_and_max(x, n, scale);
     double sum = 0.0;
     for (std::size_t i = 0; i < n; i += 8) {
         float v[8] = {};  // masked cells: v_expf(-inf) = 0

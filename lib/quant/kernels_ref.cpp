@@ -1,11 +1,10 @@
 // Scalar reference kernels. They are also the production path where no SIMD
 // set applies (WASM, other CPUs), so they keep several independent partial
 // sums: that shortens the f32 rounding chain and lets compilers vectorise.
-#include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "quant/f16.hpp"
+#include "quant/ggml_compat.hpp"
 #include "quant/kernels.hpp"
 
 namespace slm::quant {
@@ -57,11 +56,7 @@ void axpys_f16_ref(const float* a, const std::uint16_t* v, std::size_t stride, s
 }
 
 void softmax_libm(float* x, std::size_t n, float scale) {
-    float max = -std::numeric_limits<float>::infinity();
-    for (std::size_t i = 0; i < n; ++i) {
-        x[i] *= scale;
-        max = std::max(max, x[i]);
-    }
+    const float max = ggml::scale_and_max(x, n, scale);
     double sum = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
         x[i] = std::exp(x[i] - max);
